@@ -1,0 +1,75 @@
+"""``actions conformance run``: golden cases from the reference, run through this runtime."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from actions.testing.conformance import load_cases, run_cases
+
+from ._output import EXIT_FAILED
+
+
+@click.group("conformance")
+def conformance_group() -> None:
+    """Check this runtime against golden cases recorded from the reference implementation."""
+
+
+@conformance_group.command("run")
+@click.argument("cases_path", metavar="CASES.jsonl", type=click.Path(exists=True, dir_okay=False))
+@click.option("--results", "results_path", type=click.Path(dir_okay=False), help="Write one JSON line per case: {id, output}.")
+@click.option("--only", "patterns", multiple=True, help="Run only case ids matching this glob (repeatable).")
+@click.option("--show", "show", type=int, default=10, show_default=True, help="How many failures to print in detail.")
+@click.option("--show-divergences", is_flag=True, help="Also list documented divergences and their reasons.")
+def run_command(
+    cases_path: str, results_path: str | None, patterns: tuple[str, ...], show: int, show_divergences: bool
+) -> None:
+    """Run CASES.jsonl and compare with each case's recorded output.
+
+    Exit code 0 when every case passes or differs only as documented, 1 otherwise.
+    """
+    cases = load_cases(cases_path)
+    if patterns:
+        cases = [c for c in cases if any(fnmatch.fnmatchcase(str(c.get("id")), p) for p in patterns)]
+    counts: Counter[tuple[str, str]] = Counter()
+    failures = []
+    divergent = []
+    out = Path(results_path).open("w", encoding="utf-8") if results_path else None
+    try:
+        for result in run_cases(cases):
+            counts[(result.kind, result.status)] += 1
+            if out is not None:
+                out.write(json.dumps({"id": result.id, "output": result.output}, ensure_ascii=False) + "\n")
+            if result.status == "fail":
+                failures.append(result)
+            elif result.status == "divergent":
+                divergent.append(result)
+    finally:
+        if out is not None:
+            out.close()
+    kinds = sorted({kind for kind, _ in counts})
+    statuses = ("pass", "divergent", "fail", "unsupported")
+    click.echo(f"{'kind':<10}" + "".join(f"{s:>12}" for s in statuses))
+    for kind in kinds:
+        click.echo(f"{kind:<10}" + "".join(f"{counts[(kind, s)]:>12}" for s in statuses))
+    totals = {s: sum(n for (_, st), n in counts.items() if st == s) for s in statuses}
+    click.echo(f"{'total':<10}" + "".join(f"{totals[s]:>12}" for s in statuses))
+    if show_divergences:
+        for result in divergent:
+            click.echo(f"\nDIVERGENT {result.id}: {result.reason}")
+    for result in failures[:show]:
+        click.echo(f"\nFAIL {result.id}")
+        for line in result.differences[:8]:
+            click.echo(f"  {line}")
+    if len(failures) > show:
+        click.echo(f"\n... and {len(failures) - show} more failures")
+    if failures:
+        raise SystemExit(EXIT_FAILED)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(conformance_group)

@@ -1,0 +1,31 @@
+"""``actions describe``: a destination's settings, actions, fields and presets."""
+
+from __future__ import annotations
+
+import click
+
+from actions import get_registry
+from actions._describe import describe, describe_markdown, describe_text
+
+from ._output import print_json
+
+
+@click.command("describe")
+@click.argument("slug")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+    help="Output format: a terminal summary, JSON for tools, or the Markdown reference used in docs.",
+)
+def describe_command(slug: str, fmt: str) -> None:
+    """Describe destination SLUG: settings, actions with their fields and default mappings, presets."""
+    destination = get_registry().destination(slug)
+    if fmt == "json":
+        print_json(describe(destination))
+    elif fmt == "markdown":
+        click.echo(describe_markdown(destination), nl=False)
+    else:
+        click.echo(describe_text(destination), nl=False)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(describe_command)

@@ -1,0 +1,58 @@
+"""``actions plugins``: what is installed, where it came from, and what failed to load."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from actions import get_registry
+
+from ._output import print_json
+
+
+@click.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def plugins_command(as_json: bool) -> None:
+    """List installed destination plugins, and plugins that failed to load.
+
+    Set ACTIONS_LOAD_PLUGINS='' to start without any plugin, or to a comma-separated list of
+    names to load only those; ACTIONS_STRICT_PLUGINS=1 makes a broken plugin an error.
+    """
+    registry = get_registry()
+    destinations = registry.destinations()
+    data: dict[str, Any] = {
+        "destinations": [
+            {
+                "slug": slug,
+                "name": d.name,
+                "plugin": info.name if (info := registry.plugin_for(slug)) else None,
+                "package": info.package if info else None,
+                "version": info.version if info else None,
+                "actions": list(d.actions),
+            }
+            for slug, d in destinations.items()
+        ],
+        "plugins": [
+            {"name": p.name, "package": p.package, "version": p.version, "hooks": p.hooks, "destinations": p.destinations}
+            for p in registry.plugins
+        ],
+        "failed": [
+            {"name": f.name, "package": f.package, "version": f.version, "error": f.error} for f in registry.failures
+        ],
+    }
+    if as_json:
+        print_json(data)
+        return
+    if not destinations:
+        click.echo("No destinations installed.")
+    for item in data["destinations"]:
+        source = f"{item['package']} {item['version']}" if item["package"] else "registered directly"
+        click.echo(f"{item['slug']:<16} {item['name']}  ({source}; actions: {', '.join(item['actions'])})")
+    for failure in data["failed"]:
+        source = f" ({failure['package']} {failure['version']})" if failure["package"] else ""
+        click.echo(f"FAILED {failure['name']}{source}: {failure['error']}", err=True)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(plugins_command)

@@ -1,0 +1,119 @@
+"""Action destinations: map analytics events onto typed actions and deliver them to vendor APIs.
+
+Plugin authors import from here (definitions, errors, ``hookimpl``) and from
+:mod:`actions.testing`. Everything in ``actions._*`` modules is private.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._action import (
+    Action,
+    BatchInput,
+    BatchResult,
+    Batching,
+    Delivered,
+    ExecuteInput,
+    Failed,
+    ItemResult,
+    Payload,
+)
+from ._clock import Clock, FixedClock, SystemClock, get_clock, use_clock
+from ._destination import (
+    AuthenticationFailed,
+    DeleteInput,
+    Destination,
+    Preset,
+    SandboxRun,
+    Subscription,
+)
+from ._errors import (
+    ActionsError,
+    APIError,
+    ConfigurationError,
+    FieldError,
+    HTTPError,
+    IntegrationError,
+    InvalidAuthenticationError,
+    MappingError,
+    NetworkError,
+    PayloadValidationError,
+    PluginLoadError,
+    RetryableError,
+    SchemaValidationError,
+    SettingsValidationError,
+    SubscriptionError,
+    UnknownDestinationError,
+    is_retryable,
+)
+from ._fields import Choice, Condition, DependsOn, Field, FieldType, default_mapping
+from ._js import UNDEFINED
+from ._redact import Redactor
+from ._registry import Registry, get_registry
+from ._request import Exchange, HttpSession, RequestClient, RequestOptions
+from ._settings import Settings, setting
+from .hookspecs import hookimpl
+
+try:
+    __version__ = version("action-destinations-core")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0.0.0"
+
+__all__ = [
+    "UNDEFINED",
+    "APIError",
+    "Action",
+    "ActionsError",
+    "AuthenticationFailed",
+    "BatchInput",
+    "BatchResult",
+    "Batching",
+    "Choice",
+    "Clock",
+    "Condition",
+    "ConfigurationError",
+    "DeleteInput",
+    "Delivered",
+    "DependsOn",
+    "Destination",
+    "Exchange",
+    "ExecuteInput",
+    "Failed",
+    "Field",
+    "FieldError",
+    "FieldType",
+    "FixedClock",
+    "HTTPError",
+    "HttpSession",
+    "IntegrationError",
+    "InvalidAuthenticationError",
+    "ItemResult",
+    "MappingError",
+    "NetworkError",
+    "Payload",
+    "PayloadValidationError",
+    "PluginLoadError",
+    "Preset",
+    "Redactor",
+    "Registry",
+    "RequestClient",
+    "RequestOptions",
+    "RetryableError",
+    "SandboxRun",
+    "SchemaValidationError",
+    "Settings",
+    "SettingsValidationError",
+    "Subscription",
+    "SubscriptionError",
+    "SystemClock",
+    "UnknownDestinationError",
+    "__version__",
+    "default_mapping",
+    "get_clock",
+    "get_registry",
+    "hookimpl",
+    "is_retryable",
+    "setting",
+    "use_clock",
+]

@@ -1,0 +1,171 @@
+"""Actions: typed fields plus the code that sends one payload (``perform``) or many (``perform_batch``).
+
+The payload pipeline lives here too, because it is what turns an event into the payload an
+action receives: resolve the mapping, remove empty values, coerce and validate against the
+fields. Compiled mappings and validators are cached, so the pipeline does no parsing per event.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from ._errors import FieldError, IntegrationError, SchemaValidationError
+from ._fields import Field, default_mapping
+from ._js import js_type
+
+if TYPE_CHECKING:
+    from ._payload import PayloadValidator
+    from ._request import RequestClient
+
+__all__ = [
+    "Action",
+    "BatchInput",
+    "BatchResult",
+    "Batching",
+    "Delivered",
+    "ExecuteInput",
+    "Failed",
+    "ItemResult",
+    "Payload",
+]
+
+Payload = dict[str, Any]
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class ExecuteInput(Generic[S]):
+    """What ``perform`` receives besides the request client."""
+
+    payload: Payload
+    settings: S
+    event: Mapping[str, Any] | None = None
+    mapping: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class BatchInput(Generic[S]):
+    """What ``perform_batch`` receives: payloads (and their source events) in the same order."""
+
+    payloads: list[Payload]
+    settings: S
+    events: list[Mapping[str, Any]] = field(default_factory=list)
+    mapping: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """This item was accepted by the destination."""
+
+    status: int = 200
+    body: Any = None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """This item was not accepted; ``error.retryable`` says whether sending it again may help."""
+
+    error: IntegrationError
+
+
+ItemResult = Delivered | Failed
+#: ``perform_batch`` returns one result per payload, in order.
+BatchResult = list[ItemResult]
+
+PerformFn = Callable[["RequestClient", ExecuteInput[Any]], Awaitable[Any]]
+PerformBatchFn = Callable[["RequestClient", BatchInput[Any]], Awaitable[BatchResult]]
+
+
+class Batching(BaseModel):
+    """How many payloads a ``perform_batch`` call may take.
+
+    Args:
+        max_events: Most payloads per call.
+        max_bytes: Most bytes of serialised payloads per call (an estimate the runtime keeps
+            under; the destination still handles a "too large" answer).
+        keys: Payload fields whose values must be equal within one batch (for example a
+            per-request option).
+        linger_s: How long a runner may wait to fill a batch before sending it anyway.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_events: int = 1000
+    max_bytes: int = 4_000_000
+    keys: tuple[str, ...] = ()
+    linger_s: float = 0.5
+
+
+class Action(BaseModel):
+    """One thing a destination can do with an event.
+
+    Args:
+        key: Identifier used in subscriptions and presets (``logEvent``).
+        title: Human name.
+        description: What the action does, for docs.
+        fields: The action's inputs, keyed by payload key.
+        perform: ``async def perform(request, data: ExecuteInput) -> Any``.
+        perform_batch: Optional ``async def perform_batch(request, data: BatchInput) -> BatchResult``.
+        batching: Limits for ``perform_batch`` (required when it is given).
+        default_subscription: Filter suggested when the action is first configured.
+        hidden: Not shown in listings.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    key: str
+    title: str
+    description: str
+    fields: dict[str, Field]
+    perform: PerformFn
+    perform_batch: PerformBatchFn | None = None
+    batching: Batching | None = None
+    default_subscription: str | None = None
+    hidden: bool = False
+
+    @model_validator(mode="after")
+    def _batching_goes_with_perform_batch(self) -> Action:
+        if self.perform_batch is not None and self.batching is None:
+            object.__setattr__(self, "batching", Batching())
+        return self
+
+    @property
+    def default_mapping(self) -> dict[str, Any]:
+        """The mapping made of every field's default."""
+        return default_mapping(self.fields)
+
+    @functools.cached_property
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema of this action's payload."""
+        from ._payload import fields_to_json_schema
+
+        return fields_to_json_schema(self.fields)
+
+    @functools.cached_property
+    def validator(self) -> PayloadValidator:
+        from ._payload import PayloadValidator
+
+        return PayloadValidator(self.fields)
+
+    def prepare(self, event: Mapping[str, Any], mapping: Mapping[str, Any]) -> Payload:
+        """Resolve ``mapping`` against ``event`` and return the validated payload.
+
+        Raises:
+            MappingError: the mapping failed on this event.
+            SchemaValidationError: the payload does not fit the fields.
+        """
+        from .mapping import compile as compile_mapping
+
+        resolved = compile_mapping(mapping)(event if isinstance(event, dict) else dict(event))
+        if not isinstance(resolved, dict):
+            kind = js_type(resolved)
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise SchemaValidationError(
+                [FieldError("$", "", f"The root value must be an object but it was {article} {kind}.")]
+            )
+        return self.validator.clean(resolved, is_root=True)

@@ -1,0 +1,290 @@
+"""Destinations: settings, actions, presets and the hooks that talk to the vendor outside actions.
+
+A :class:`Destination` is plain data plus a few async callables. This module also holds the
+operations the runtime performs with it (execute an action, a batch, an authentication check, a
+deletion), so the CLI, the delivery engine and the test harness share one code path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field as PydanticField, model_validator
+
+from ._action import Action, BatchInput, Delivered, ExecuteInput, Failed, ItemResult, Payload
+from ._errors import (
+    ActionsError,
+    ConfigurationError,
+    IntegrationError,
+    SettingsValidationError,
+)
+from ._fields import Field
+from ._redact import Redactor
+from ._request import HttpSession, RequestClient, RequestOptions, response_data
+from ._settings import Settings, secret_values, settings_fields
+
+__all__ = [
+    "AuthenticationFailed",
+    "DeleteInput",
+    "Destination",
+    "Preset",
+    "SandboxRun",
+    "Subscription",
+]
+
+
+class Preset(BaseModel):
+    """A ready-made subscription: which events (``subscribe``) go to which action, mapped how.
+
+    ``mapping=None`` means the action's field defaults.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    subscribe: str
+    action: str
+    mapping: dict[str, Any] | None = None
+    type: Literal["automatic", "specificEvent"] = "automatic"
+
+
+class Subscription(BaseModel):
+    """Events matching ``subscribe`` are sent to ``action`` with ``mapping`` (default: field defaults).
+
+    Accepts the reference's spelling ``partnerAction`` for ``action``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    subscribe: str
+    action: str = PydanticField(alias="partnerAction")
+    mapping: dict[str, Any] | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class DeleteInput:
+    """What ``on_delete`` receives: who to delete, and the settings."""
+
+    user_id: str | None
+    anonymous_id: str | None
+    settings: Any
+    event: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SandboxRun:
+    """A running local stand-in for the vendor API (see ``Destination.emulator``)."""
+
+    base_url: str
+    settings: Mapping[str, Any]
+    stats: Callable[[], Mapping[str, Any]]
+
+
+class AuthenticationFailed(ActionsError):
+    """The destination's authentication check failed (message as the reference's)."""
+
+
+TestAuthenticationFn = Callable[[RequestClient, Any], Awaitable[Any]]
+OnDeleteFn = Callable[[RequestClient, DeleteInput], Awaitable[Any]]
+ExtendRequestFn = Callable[[Any, "Payload | None"], RequestOptions]
+EmulatorFn = Callable[..., contextlib.AbstractContextManager[SandboxRun]]
+
+
+class Destination(BaseModel):
+    """A vendor integration.
+
+    Args:
+        name: Human name (``Actions Amplitude``).
+        slug: Identifier used on the command line (``amplitude``).
+        description: Markdown, for docs.
+        settings: The settings model (a :class:`~actions.Settings` subclass).
+        actions: The actions, by key (a list is accepted and keyed by ``Action.key``).
+        presets: Ready-made subscriptions.
+        extend_request: ``(settings, payload) -> RequestOptions`` applied to every request.
+        test_authentication: ``async (request, settings)``; raise if the credentials are bad.
+        on_delete: ``async (request, DeleteInput)``: delete a user's data (privacy requests).
+        emulator: ``(host, port, **options) -> context manager of SandboxRun``: a local fake of the
+            vendor API used by ``actions run --sandbox`` and ``actions emulator``.
+        known_divergences: Golden-case ids (or ``fnmatch`` patterns) where this destination
+            deliberately differs from the reference, with the reason.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    name: str
+    slug: str
+    description: str = ""
+    settings: type[Settings] = Settings
+    actions: dict[str, Action]
+    presets: tuple[Preset, ...] = ()
+    extend_request: ExtendRequestFn | None = None
+    test_authentication: TestAuthenticationFn | None = None
+    on_delete: OnDeleteFn | None = None
+    emulator: EmulatorFn | None = None
+    known_divergences: dict[str, str] = PydanticField(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_actions(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("actions"), list | tuple):
+            data = {**data, "actions": {a.key: a for a in data["actions"]}}
+        return data
+
+    @model_validator(mode="after")
+    def _presets_name_actions(self) -> Destination:
+        for preset in self.presets:
+            if preset.action not in self.actions:
+                raise ValueError(f"preset {preset.name!r} uses unknown action {preset.action!r}")
+        return self
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    def action(self, key: str) -> Action:
+        try:
+            return self.actions[key]
+        except KeyError:
+            known = ", ".join(self.actions) or "none"
+            raise ConfigurationError(
+                f"destination {self.slug!r} has no action {key!r} (actions: {known})"
+            ) from None
+
+    def preset(self, name: str) -> Preset:
+        for preset in self.presets:
+            if preset.name == name:
+                return preset
+        known = ", ".join(repr(p.name) for p in self.presets) or "none"
+        raise ConfigurationError(f"destination {self.slug!r} has no preset {name!r} (presets: {known})")
+
+    def preset_mapping(self, preset: Preset) -> dict[str, Any]:
+        return dict(preset.mapping) if preset.mapping is not None else self.action(preset.action).default_mapping
+
+    def default_subscriptions(self) -> list[Subscription]:
+        """The presets as subscriptions: what ``actions run`` does without ``--subscriptions``."""
+        return [
+            Subscription(subscribe=p.subscribe, action=p.action, mapping=self.preset_mapping(p), name=p.name)
+            for p in self.presets
+            if p.type == "automatic"
+        ]
+
+    # --- settings ---------------------------------------------------------------------------
+
+    @functools.cached_property
+    def settings_fields(self) -> dict[str, Field]:
+        return settings_fields(self.settings)
+
+    def validate_settings(self, raw: Mapping[str, Any]) -> Settings:
+        """Validate raw settings (coercing like payloads) and build the settings model.
+
+        Raises:
+            SettingsValidationError: with one message per problem.
+        """
+        from ._payload import validate_settings
+
+        cleaned = validate_settings(self.settings_fields, raw)
+        try:
+            return self.settings.model_validate(cleaned)
+        except Exception as exc:  # noqa: BLE001 - an author's own validator; report it as a settings error
+            from ._errors import FieldError
+
+            raise SettingsValidationError([FieldError("$", "", str(exc).splitlines()[0])]) from exc
+
+    def unchecked_settings(self, raw: Mapping[str, Any] | None) -> Settings:
+        """Settings built without validation (what the reference's test harness does)."""
+        return self.settings.unchecked(raw)
+
+    def redactor(self, settings: Settings | Mapping[str, Any] | None) -> Redactor:
+        """Redacts this destination's secret setting values."""
+        return Redactor(secret_values(settings, self.settings))
+
+    # --- operations -------------------------------------------------------------------------
+
+    def request_client(self, session: HttpSession, settings: Any, payload: Payload | None = None) -> RequestClient:
+        options = self.extend_request(settings, payload) if self.extend_request else None
+        return RequestClient(session, options)
+
+    async def perform(
+        self,
+        action: Action,
+        payload: Payload,
+        settings: Any,
+        session: HttpSession,
+        *,
+        event: Mapping[str, Any] | None = None,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Run ``action.perform`` on an already prepared payload; returns the response data."""
+        request = self.request_client(session, settings, payload)
+        result = await action.perform(request, ExecuteInput(payload, settings, event, mapping))
+        return _result_data(result)
+
+    async def perform_batch(
+        self,
+        action: Action,
+        payloads: Sequence[Payload],
+        settings: Any,
+        session: HttpSession,
+        *,
+        events: Sequence[Mapping[str, Any]] = (),
+        mapping: Mapping[str, Any] | None = None,
+    ) -> list[ItemResult]:
+        """Run ``action.perform_batch``; always returns exactly one result per payload.
+
+        An :class:`~actions.IntegrationError` raised by the action fails every payload with it.
+        """
+        if action.perform_batch is None:
+            raise IntegrationError("This action does not support batched requests.", "NotImplemented", 501)
+        if not payloads:
+            return []
+        request = self.request_client(session, settings, None)
+        data = BatchInput(list(payloads), settings, list(events), mapping)
+        try:
+            results = await action.perform_batch(request, data)
+        except IntegrationError as error:
+            return [Failed(error) for _ in payloads]
+        if not isinstance(results, list):
+            return [Delivered() for _ in payloads]
+        if len(results) != len(payloads):
+            missing = IntegrationError(
+                f"perform_batch returned {len(results)} results for {len(payloads)} payloads",
+                "MISSING_RESULT",
+                500,
+            )
+            results = list(results[: len(payloads)]) + [Failed(missing)] * (len(payloads) - len(results))
+        return results
+
+    async def authenticate(self, settings: Any, session: HttpSession) -> None:
+        """Run the authentication check; failures raise :class:`AuthenticationFailed`.
+
+        The message is ``Credentials are invalid: <status> <reason>``, as in the reference.
+        """
+        if self.test_authentication is None:
+            return
+        request = self.request_client(session, settings, None)
+        try:
+            await self.test_authentication(request, settings)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not verified"; the message says why
+            status = getattr(exc, "status", None)
+            status_text = "" if status is None else str(status)
+            message = getattr(exc, "message", None) or str(exc)
+            raise AuthenticationFailed(f"Credentials are invalid: {status_text} {message}") from exc
+
+    async def delete(self, event: Mapping[str, Any], settings: Any, session: HttpSession) -> Any:
+        """Run ``on_delete`` for the user named by ``event`` (``userId`` / ``anonymousId``)."""
+        if self.on_delete is None:
+            raise ConfigurationError(f"destination {self.slug!r} does not support deletion")
+        request = self.request_client(session, settings, None)
+        data = DeleteInput(event.get("userId"), event.get("anonymousId"), settings, event)
+        return _result_data(await self.on_delete(request, data))
+
+
+def _result_data(result: Any) -> Any:
+    import httpx
+
+    if isinstance(result, httpx.Response):
+        return response_data(result)
+    return result

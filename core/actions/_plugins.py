@@ -1,0 +1,110 @@
+"""Plugin loading: entry points in the ``actions.destinations`` group, one at a time, failures recorded.
+
+pluggy's own ``load_setuptools_entrypoints`` stops at the first broken plugin; a CLI that cannot
+start because one unrelated package is broken is useless, so each entry point is loaded and
+registered on its own and a failure is kept as a :class:`PluginFailure` (fatal only in strict mode).
+
+Environment:
+    ``ACTIONS_LOAD_PLUGINS``: unset loads every installed plugin; empty loads none (isolated
+    tests); a comma-separated list loads only those entry-point or distribution names.
+    ``ACTIONS_STRICT_PLUGINS=1``: a plugin that fails to load is an error, not a warning.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from ._errors import PluginLoadError
+
+__all__ = ["ENTRY_POINT_GROUP", "PluginFailure", "PluginInfo", "PluginManager", "load_plugins"]
+
+ENTRY_POINT_GROUP = "actions.destinations"
+
+
+@dataclass
+class PluginInfo:
+    """A plugin that loaded: where it came from and which hooks it implements."""
+
+    name: str
+    package: str | None = None
+    version: str | None = None
+    hooks: list[str] = field(default_factory=list)
+    destinations: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PluginFailure:
+    """A plugin that did not load, and why (one line; ``detail`` has the traceback)."""
+
+    name: str
+    package: str | None
+    version: str | None
+    error: str
+    detail: str = ""
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager with the ``actions`` hookspecs added."""
+
+    def __init__(self) -> None:
+        super().__init__("actions")
+        self.add_hookspecs(hookspecs)
+
+
+def _wanted(ep: EntryPoint, allow: set[str] | None) -> bool:
+    if allow is None:
+        return True
+    dist = ep.dist.name if ep.dist else None
+    return ep.name in allow or (dist is not None and dist in allow)
+
+
+def _allow_list() -> set[str] | None:
+    raw = os.environ.get("ACTIONS_LOAD_PLUGINS")
+    if raw is None:
+        return None
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def strict_from_env() -> bool:
+    return os.environ.get("ACTIONS_STRICT_PLUGINS", "").lower() in {"1", "true", "yes"}
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def load_plugins(
+    pm: PluginManager, *, strict: bool = False
+) -> tuple[list[PluginInfo], list[PluginFailure]]:
+    """Load and register every wanted entry point; return what loaded and what failed."""
+    loaded: list[PluginInfo] = []
+    failures: list[PluginFailure] = []
+    allow = _allow_list()
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if not _wanted(ep, allow) or pm.get_plugin(ep.name) is not None:
+            continue
+        package = ep.dist.name if ep.dist else None
+        version = ep.dist.version if ep.dist else None
+        try:
+            plugin: Any = ep.load()
+            pm.register(plugin, name=ep.name)
+            pm.check_pending()
+        except Exception as exc:  # noqa: BLE001 - any failure of foreign code is reported, not fatal
+            if pm.get_plugin(ep.name) is not None:
+                pm.unregister(name=ep.name)
+            failure = PluginFailure(ep.name, package, version, _one_line(exc), traceback.format_exc())
+            if strict:
+                raise PluginLoadError(f"plugin {ep.name!r} ({package}) failed to load: {failure.error}") from exc
+            failures.append(failure)
+            continue
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        loaded.append(PluginInfo(ep.name, package, version, hooks))
+    return loaded, failures

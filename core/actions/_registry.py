@@ -1,0 +1,129 @@
+"""The registry: which destinations exist, which plugin gave each, and which plugins failed.
+
+It is the only caller of ``pm.hook``. Each plugin's ``register_destinations`` runs on its own, so a
+plugin that raises while registering is reported like one that failed to import.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+from ._destination import Destination
+from ._errors import PluginLoadError, UnknownDestinationError
+from ._plugins import PluginFailure, PluginInfo, PluginManager, _one_line, load_plugins, strict_from_env
+
+__all__ = ["Registry", "get_registry", "reset_registry"]
+
+
+class Registry:
+    """Destinations by slug, collected from plugins.
+
+    Args:
+        plugins: Plugin objects (modules or instances with ``@hookimpl`` functions) to register
+            directly, in addition to entry points. Tests use this.
+        entry_points: Load installed plugins (subject to ``ACTIONS_LOAD_PLUGINS``).
+        strict: A plugin failure raises :class:`PluginLoadError`. Defaults to
+            ``ACTIONS_STRICT_PLUGINS``.
+    """
+
+    def __init__(
+        self,
+        plugins: Iterable[Any] = (),
+        *,
+        entry_points: bool = True,
+        strict: bool | None = None,
+    ) -> None:
+        self.strict = strict_from_env() if strict is None else strict
+        self.pm = PluginManager()
+        self.plugins: list[PluginInfo] = []
+        self.failures: list[PluginFailure] = []
+        for plugin in plugins:
+            name = getattr(plugin, "__name__", None) or type(plugin).__name__
+            self.pm.register(plugin, name=name)
+            self.plugins.append(PluginInfo(name, hooks=sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])))
+        if entry_points:
+            loaded, failed = load_plugins(self.pm, strict=self.strict)
+            self.plugins.extend(loaded)
+            self.failures.extend(failed)
+        self._destinations: dict[str, Destination] = {}
+        self._collect()
+
+    def _collect(self) -> None:
+        infos = {info.name: info for info in self.plugins}
+        for impl in self.pm.hook.register_destinations.get_hookimpls():
+            name = impl.plugin_name
+            found: list[Destination] = []
+            try:
+                impl.function(register=found.append)
+                for destination in found:
+                    if not isinstance(destination, Destination):
+                        raise TypeError(f"register() expects a Destination, got {type(destination).__name__}")
+                    if destination.slug in self._destinations:
+                        raise ValueError(f"destination slug {destination.slug!r} is already registered")
+            except Exception as exc:  # noqa: BLE001 - foreign code; reported like an import failure
+                info = infos.get(name)
+                failure = PluginFailure(
+                    name, info.package if info else None, info.version if info else None,
+                    _one_line(exc), traceback.format_exc(),
+                )
+                if self.strict:
+                    raise PluginLoadError(f"plugin {name!r} failed to register: {failure.error}") from exc
+                self.failures.append(failure)
+                self.plugins = [p for p in self.plugins if p.name != name]
+                continue
+            for destination in found:
+                self._destinations[destination.slug] = destination
+                if name in infos:
+                    infos[name].destinations.append(destination.slug)
+
+    def destinations(self) -> dict[str, Destination]:
+        return dict(sorted(self._destinations.items()))
+
+    def destination(self, slug: str) -> Destination:
+        """The destination registered as ``slug``.
+
+        Raises:
+            UnknownDestinationError: naming close matches and what is installed.
+        """
+        try:
+            return self._destinations[slug]
+        except KeyError:
+            pass
+        close = difflib.get_close_matches(slug, list(self._destinations), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        installed = ", ".join(sorted(self._destinations)) or "none"
+        failed = [f.name for f in self.failures]
+        extra = f" ({len(failed)} plugin(s) failed to load: {', '.join(failed)}; see `actions plugins`)" if failed else ""
+        raise UnknownDestinationError(
+            f"no destination {slug!r}{hint} (installed: {installed}){extra}"
+        )
+
+    def plugin_for(self, slug: str) -> PluginInfo | None:
+        for info in self.plugins:
+            if slug in info.destinations:
+                return info
+        return None
+
+
+_lock = threading.Lock()
+_registry: Registry | None = None
+
+
+def get_registry() -> Registry:
+    """The process-wide registry of installed plugins, loaded on first use."""
+    global _registry
+    with _lock:
+        if _registry is None:
+            _registry = Registry()
+        return _registry
+
+
+def reset_registry() -> None:
+    """Forget the loaded registry (the next :func:`get_registry` reloads plugins)."""
+    global _registry
+    with _lock:
+        _registry = None

@@ -1,0 +1,27 @@
+"""The hooks a plugin can implement. Each takes a ``register`` callback (or the object to extend)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._destination import Destination
+
+__all__ = ["hookimpl", "hookspec"]
+
+hookspec = pluggy.HookspecMarker("actions")
+hookimpl = pluggy.HookimplMarker("actions")
+
+
+@hookspec
+def register_destinations(register: Callable[[Destination], None]) -> None:
+    """Register destinations by calling ``register(destination)`` for each."""
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add commands to the ``actions`` click group."""
