@@ -132,17 +132,26 @@ class IntegrationError(ActionsError):
     code: str = "INTEGRATION_ERROR"
     status: int | None = 400
 
-    def __init__(self, message: str = "", code: str | None = None, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str = "",
+        code: str | None = None,
+        status: int | None = None,
+        *,
+        retryable: bool | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         if status is not None:
             self.status = status
+        self._retryable = retryable
 
     @property
     def retryable(self) -> bool:
-        return is_retryable(self.status)
+        """Whether sending again may help: :func:`is_retryable` of the status, unless overridden."""
+        return is_retryable(self.status) if self._retryable is None else self._retryable
 
 
 class PayloadValidationError(IntegrationError):
@@ -180,12 +189,8 @@ class RetryableError(IntegrationError):
     status = 500
 
     def __init__(self, message: str = "", status: int = 500, *, retry_after: float | None = None) -> None:
-        super().__init__(message, status=status)
+        super().__init__(message, status=status, retryable=True)
         self.retry_after = retry_after
-
-    @property
-    def retryable(self) -> bool:
-        return True
 
 
 class APIError(IntegrationError):
