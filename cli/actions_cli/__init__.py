@@ -8,10 +8,9 @@ a destination needs.
 from __future__ import annotations
 
 import click
-
 from actions import __version__
 
-from ._output import ActionsGroup
+from ._output import EXIT_CONFIG, ActionsGroup, fail
 
 __all__ = ["cli", "main"]
 
@@ -34,9 +33,12 @@ _register_commands()
 
 def main() -> None:
     """Console-script entry point: add plugin commands, then run."""
-    from actions import get_registry
+    from actions import PluginLoadError, get_registry
 
-    registry = get_registry()
+    try:
+        registry = get_registry()
+    except PluginLoadError as exc:
+        fail(str(exc), EXIT_CONFIG)
     for impl in registry.pm.hook.register_commands.get_hookimpls():
         impl.function(cli=cli)
     cli()

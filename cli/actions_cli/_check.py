@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import click
-
 from actions import AuthenticationFailed, HttpSession, get_registry
 
 from ._output import EXIT_FAILED
@@ -14,7 +13,9 @@ from ._settings_file import env_prefix, load_settings
 
 @click.command("check")
 @click.argument("slug")
-@click.option("--settings", "settings_path", type=click.Path(dir_okay=False), help="Settings file (JSON or TOML).")
+@click.option(
+    "--settings", "settings_path", type=click.Path(dir_okay=False), help="Settings file (JSON or TOML)."
+)
 @click.option("--base-url", help="Send requests to this scheme://host:port instead (keeps paths).")
 def check_command(slug: str, settings_path: str | None, base_url: str | None) -> None:
     """Validate the settings of destination SLUG and verify its credentials.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 from collections import Counter
 from pathlib import Path
 
 import click
-
 from actions.testing.conformance import load_cases, run_cases
 
 from ._output import EXIT_FAILED
@@ -21,9 +21,16 @@ def conformance_group() -> None:
 
 @conformance_group.command("run")
 @click.argument("cases_path", metavar="CASES.jsonl", type=click.Path(exists=True, dir_okay=False))
-@click.option("--results", "results_path", type=click.Path(dir_okay=False), help="Write one JSON line per case: {id, output}.")
+@click.option(
+    "--results",
+    "results_path",
+    type=click.Path(dir_okay=False),
+    help="Write one JSON line per case: {id, output}.",
+)
 @click.option("--only", "patterns", multiple=True, help="Run only case ids matching this glob (repeatable).")
-@click.option("--show", "show", type=int, default=10, show_default=True, help="How many failures to print in detail.")
+@click.option(
+    "--show", "show", type=int, default=10, show_default=True, help="How many failures to print in detail."
+)
 @click.option("--show-divergences", is_flag=True, help="Also list documented divergences and their reasons.")
 def run_command(
     cases_path: str, results_path: str | None, patterns: tuple[str, ...], show: int, show_divergences: bool
@@ -38,8 +45,8 @@ def run_command(
     counts: Counter[tuple[str, str]] = Counter()
     failures = []
     divergent = []
-    out = Path(results_path).open("w", encoding="utf-8") if results_path else None
-    try:
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(Path(results_path).open("w", encoding="utf-8")) if results_path else None
         for result in run_cases(cases):
             counts[(result.kind, result.status)] += 1
             if out is not None:
@@ -48,9 +55,6 @@ def run_command(
                 failures.append(result)
             elif result.status == "divergent":
                 divergent.append(result)
-    finally:
-        if out is not None:
-            out.close()
     kinds = sorted({kind for kind, _ in counts})
     statuses = ("pass", "divergent", "fail", "unsupported")
     click.echo(f"{'kind':<10}" + "".join(f"{s:>12}" for s in statuses))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-
 from actions import get_registry
 from actions._describe import describe, describe_markdown, describe_text
 
@@ -13,7 +12,11 @@ from ._output import print_json
 @click.command("describe")
 @click.argument("slug")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
     help="Output format: a terminal summary, JSON for tools, or the Markdown reference used in docs.",
 )
 def describe_command(slug: str, fmt: str) -> None:

@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 import click
-
 from actions import ActionsError, ConfigurationError, PluginLoadError
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "ActionsGroup", "fail", "print_json"]

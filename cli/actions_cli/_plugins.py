@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import click
-
 from actions import get_registry
 
 from ._output import print_json
@@ -34,11 +33,18 @@ def plugins_command(as_json: bool) -> None:
             for slug, d in destinations.items()
         ],
         "plugins": [
-            {"name": p.name, "package": p.package, "version": p.version, "hooks": p.hooks, "destinations": p.destinations}
+            {
+                "name": p.name,
+                "package": p.package,
+                "version": p.version,
+                "hooks": p.hooks,
+                "destinations": p.destinations,
+            }
             for p in registry.plugins
         ],
         "failed": [
-            {"name": f.name, "package": f.package, "version": f.version, "error": f.error} for f in registry.failures
+            {"name": f.name, "package": f.package, "version": f.version, "error": f.error}
+            for f in registry.failures
         ],
     }
     if as_json:

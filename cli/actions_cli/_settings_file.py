@@ -31,10 +31,12 @@ def read_settings_file(path: str | Path) -> dict[str, Any]:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigurationError(f"cannot read settings file {str(path)!r}: {exc.strerror}") from None
+    is_toml = file.suffix.lower() == ".toml"
     try:
-        data = tomllib.loads(text) if file.suffix.lower() == ".toml" else json.loads(text)
+        data = tomllib.loads(text) if is_toml else json.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigurationError(f"settings file {str(path)!r} is not valid {'TOML' if file.suffix.lower() == '.toml' else 'JSON'}: {exc}") from None
+        kind = "TOML" if is_toml else "JSON"
+        raise ConfigurationError(f"settings file {str(path)!r} is not valid {kind}: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigurationError(f"settings file {str(path)!r} must hold an object of settings")
     return data
@@ -58,6 +60,6 @@ def load_settings(
     prefix = env_prefix(destination.slug)
     keys = {_norm(key): key for key in destination.settings_fields}
     for name, value in env.items():
-        if name.startswith(prefix) and _norm(name[len(prefix):]) in keys:
-            raw[keys[_norm(name[len(prefix):])]] = value
+        if name.startswith(prefix) and _norm(name[len(prefix) :]) in keys:
+            raw[keys[_norm(name[len(prefix) :])]] = value
     return raw

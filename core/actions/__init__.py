@@ -10,9 +10,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._action import (
     Action,
+    Batching,
     BatchInput,
     BatchResult,
-    Batching,
     Delivered,
     ExecuteInput,
     Failed,
@@ -21,7 +21,6 @@ from ._action import (
 )
 from ._clock import Clock, FixedClock, SystemClock, get_clock, use_clock
 from ._destination import (
-    AuthenticationFailed,
     DeleteInput,
     Destination,
     Preset,
@@ -31,6 +30,7 @@ from ._destination import (
 from ._errors import (
     ActionsError,
     APIError,
+    AuthenticationFailed,
     ConfigurationError,
     FieldError,
     HTTPError,

@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from ._errors import FieldError, IntegrationError, SchemaValidationError
 from ._fields import Field, default_mapping
 from ._js import js_type
+from ._request import RequestClient
 
 if TYPE_CHECKING:
     from ._payload import PayloadValidator
-    from ._request import RequestClient
 
 __all__ = [
     "Action",
@@ -77,8 +77,8 @@ ItemResult = Delivered | Failed
 #: ``perform_batch`` returns one result per payload, in order.
 BatchResult = list[ItemResult]
 
-PerformFn = Callable[["RequestClient", ExecuteInput[Any]], Awaitable[Any]]
-PerformBatchFn = Callable[["RequestClient", BatchInput[Any]], Awaitable[BatchResult]]
+PerformFn = Callable[[RequestClient, ExecuteInput[Any]], Awaitable[Any]]
+PerformBatchFn = Callable[[RequestClient, BatchInput[Any]], Awaitable[BatchResult]]
 
 
 class Batching(BaseModel):
@@ -140,7 +140,7 @@ class Action(BaseModel):
         return default_mapping(self.fields)
 
     @functools.cached_property
-    def schema(self) -> dict[str, Any]:
+    def json_schema(self) -> dict[str, Any]:
         """The JSON Schema of this action's payload."""
         from ._payload import fields_to_json_schema
 

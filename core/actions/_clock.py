@@ -46,22 +46,22 @@ class FixedClock:
         return self._ms
 
 
-_current: ContextVar[Clock] = ContextVar("actions_clock", default=SystemClock())
+_SYSTEM = SystemClock()
+_current: ContextVar[Clock] = ContextVar("actions_clock")
 
 
 def get_clock() -> Clock:
     """The clock in effect for the current context."""
-    return _current.get()
+    return _current.get(_SYSTEM)
 
 
 @contextlib.contextmanager
 def use_clock(clock: Clock | int | str | datetime) -> Iterator[Clock]:
     """Make ``clock`` (or a :class:`FixedClock` at that instant) current inside the block."""
-    if not hasattr(clock, "now_ms"):
-        clock = FixedClock(clock)  # type: ignore[arg-type]
-    token = _current.set(clock)  # type: ignore[arg-type]
+    current = FixedClock(clock) if isinstance(clock, int | str | datetime) else clock
+    token = _current.set(current)
     try:
-        yield clock  # type: ignore[misc]
+        yield current
     finally:
         _current.reset(token)
 

@@ -19,7 +19,9 @@ __all__ = ["describe", "describe_markdown", "describe_text"]
 def _field(field: Field) -> dict[str, Any]:
     data = field.model_dump(exclude_defaults=True, exclude_none=True, mode="json")
     data.setdefault("type", field.type)
-    data["required"] = field.required if isinstance(field.required, bool) else field.required.model_dump(mode="json")
+    data["required"] = (
+        field.required if isinstance(field.required, bool) else field.required.model_dump(mode="json")
+    )
     if field.properties:
         data["properties"] = {k: _field(v) for k, v in field.properties.items()}
     return data
@@ -65,7 +67,7 @@ def _required(field: Field) -> str:
 
 
 def _type(field: Field) -> str:
-    text = field.type
+    text: str = field.type
     if field.multiple:
         text += "[]"
     if field.allow_null:
@@ -104,13 +106,18 @@ def describe_markdown(destination: Destination, heading_level: int = 2) -> str:
     lines += [f"{h}# Settings", ""]
     settings = destination.settings_fields
     if settings:
-        lines += ["| Key | Label | Type | Required | Default | Description |", "| --- | --- | --- | --- | --- | --- |"]
+        lines += [
+            "| Key | Label | Type | Required | Default | Description |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
         for key, field in settings.items():
             default = "" if field.default is None else f"`{_cell(field.default)}`"
             secret = " Secret: never logged or shown." if field.is_secret else ""
             choices = ""
             if field.choices:
-                choices = " One of: " + ", ".join(f"`{_cell(c.value)}` ({c.label})" for c in field.choices) + "."
+                choices = (
+                    " One of: " + ", ".join(f"`{_cell(c.value)}` ({c.label})" for c in field.choices) + "."
+                )
             lines.append(
                 f"| `{key}` | {field.label} | {field.type} | {_required(field)} | {default} | "
                 f"{_cell(field.description)}{choices}{secret} |"
@@ -146,7 +153,7 @@ def describe_text(destination: Destination) -> str:
         lines.append(destination.description.strip().splitlines()[0])
     lines += ["", "Settings:"]
     for key, field in destination.settings_fields.items():
-        flags = [field.type]
+        flags: list[str] = [field.type]
         if field.required is True:
             flags.append("required")
         if field.is_secret:
@@ -164,7 +171,9 @@ def describe_text(destination: Destination) -> str:
             lines.append(f"    subscribe: {action.default_subscription}")
         for fkey, field in action.fields.items():
             req = " *" if field.required is True else (" (*)" if not isinstance(field.required, bool) else "")
-            default = f" <- {json.dumps(field.default, ensure_ascii=False)}" if field.default is not None else ""
+            default = (
+                f" <- {json.dumps(field.default, ensure_ascii=False)}" if field.default is not None else ""
+            )
             lines.append(f"    {fkey}{req}: {_type(field)}{default}")
     if destination.presets:
         lines += ["", "Presets:"]

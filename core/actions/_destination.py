@@ -13,11 +13,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field as PydanticField, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import Field as PydanticField
 
 from ._action import Action, BatchInput, Delivered, ExecuteInput, Failed, ItemResult, Payload
 from ._errors import (
-    ActionsError,
+    AuthenticationFailed,
     ConfigurationError,
     IntegrationError,
     SettingsValidationError,
@@ -85,13 +86,9 @@ class SandboxRun:
     stats: Callable[[], Mapping[str, Any]]
 
 
-class AuthenticationFailed(ActionsError):
-    """The destination's authentication check failed (message as the reference's)."""
-
-
 TestAuthenticationFn = Callable[[RequestClient, Any], Awaitable[Any]]
 OnDeleteFn = Callable[[RequestClient, DeleteInput], Awaitable[Any]]
-ExtendRequestFn = Callable[[Any, "Payload | None"], RequestOptions]
+ExtendRequestFn = Callable[[Any, Payload | None], RequestOptions]
 EmulatorFn = Callable[..., contextlib.AbstractContextManager[SandboxRun]]
 
 
@@ -161,7 +158,9 @@ class Destination(BaseModel):
         raise ConfigurationError(f"destination {self.slug!r} has no preset {name!r} (presets: {known})")
 
     def preset_mapping(self, preset: Preset) -> dict[str, Any]:
-        return dict(preset.mapping) if preset.mapping is not None else self.action(preset.action).default_mapping
+        return (
+            dict(preset.mapping) if preset.mapping is not None else self.action(preset.action).default_mapping
+        )
 
     def default_subscriptions(self) -> list[Subscription]:
         """The presets as subscriptions: what ``actions run`` does without ``--subscriptions``."""
@@ -188,7 +187,7 @@ class Destination(BaseModel):
         cleaned = validate_settings(self.settings_fields, raw)
         try:
             return self.settings.model_validate(cleaned)
-        except Exception as exc:  # noqa: BLE001 - an author's own validator; report it as a settings error
+        except Exception as exc:
             from ._errors import FieldError
 
             raise SettingsValidationError([FieldError("$", "", str(exc).splitlines()[0])]) from exc
@@ -203,7 +202,9 @@ class Destination(BaseModel):
 
     # --- operations -------------------------------------------------------------------------
 
-    def request_client(self, session: HttpSession, settings: Any, payload: Payload | None = None) -> RequestClient:
+    def request_client(
+        self, session: HttpSession, settings: Any, payload: Payload | None = None
+    ) -> RequestClient:
         options = self.extend_request(settings, payload) if self.extend_request else None
         return RequestClient(session, options)
 
@@ -243,7 +244,7 @@ class Destination(BaseModel):
         request = self.request_client(session, settings, None)
         data = BatchInput(list(payloads), settings, list(events), mapping)
         try:
-            results = await action.perform_batch(request, data)
+            results: object = await action.perform_batch(request, data)
         except IntegrationError as error:
             return [Failed(error) for _ in payloads]
         if not isinstance(results, list):
@@ -267,7 +268,7 @@ class Destination(BaseModel):
         request = self.request_client(session, settings, None)
         try:
             await self.test_authentication(request, settings)
-        except Exception as exc:  # noqa: BLE001 - any failure means "not verified"; the message says why
+        except Exception as exc:
             status = getattr(exc, "status", None)
             status_text = "" if status is None else str(status)
             message = getattr(exc, "message", None) or str(exc)

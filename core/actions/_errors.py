@@ -9,6 +9,7 @@
     │   ├── SubscriptionError
     │   └── UnknownDestinationError
     ├── PluginLoadError
+    ├── AuthenticationFailed
     └── IntegrationError
         ├── PayloadValidationError
         │   └── SchemaValidationError
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "APIError",
     "ActionsError",
+    "AuthenticationFailed",
     "ConfigurationError",
     "FieldError",
     "HTTPError",
@@ -121,6 +123,10 @@ class UnknownDestinationError(ConfigurationError):
 
 class PluginLoadError(ActionsError):
     """A plugin's entry point failed to import or register. Reported; fatal only in strict mode."""
+
+
+class AuthenticationFailed(ActionsError):
+    """A destination's credentials check failed: ``Credentials are invalid: <status> <reason>``."""
 
 
 # --- integration: one event (or batch) failed -------------------------------------------------

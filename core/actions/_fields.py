@@ -116,8 +116,7 @@ class Field(_Model):
         if value is None:
             return None
         return [
-            {"value": c, "label": str(c)} if isinstance(c, str | int | float | bool) else c
-            for c in value
+            {"value": c, "label": str(c)} if isinstance(c, str | int | float | bool) else c for c in value
         ]
 
     @property

@@ -125,7 +125,7 @@ def js_string(value: Any) -> str:
     return "[object Object]"
 
 
-_encode_str: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_str: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def _encode_str_escaping_surrogates(s: str) -> str:

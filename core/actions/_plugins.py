@@ -81,9 +81,7 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def load_plugins(
-    pm: PluginManager, *, strict: bool = False
-) -> tuple[list[PluginInfo], list[PluginFailure]]:
+def load_plugins(pm: PluginManager, *, strict: bool = False) -> tuple[list[PluginInfo], list[PluginFailure]]:
     """Load and register every wanted entry point; return what loaded and what failed."""
     loaded: list[PluginInfo] = []
     failures: list[PluginFailure] = []
@@ -97,12 +95,14 @@ def load_plugins(
             plugin: Any = ep.load()
             pm.register(plugin, name=ep.name)
             pm.check_pending()
-        except Exception as exc:  # noqa: BLE001 - any failure of foreign code is reported, not fatal
+        except Exception as exc:
             if pm.get_plugin(ep.name) is not None:
                 pm.unregister(name=ep.name)
             failure = PluginFailure(ep.name, package, version, _one_line(exc), traceback.format_exc())
             if strict:
-                raise PluginLoadError(f"plugin {ep.name!r} ({package}) failed to load: {failure.error}") from exc
+                raise PluginLoadError(
+                    f"plugin {ep.name!r} ({package}) failed to load: {failure.error}"
+                ) from exc
             failures.append(failure)
             continue
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])

@@ -44,7 +44,9 @@ class Registry:
         for plugin in plugins:
             name = getattr(plugin, "__name__", None) or type(plugin).__name__
             self.pm.register(plugin, name=name)
-            self.plugins.append(PluginInfo(name, hooks=sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])))
+            self.plugins.append(
+                PluginInfo(name, hooks=sorted(h.name for h in self.pm.get_hookcallers(plugin) or []))
+            )
         if entry_points:
             loaded, failed = load_plugins(self.pm, strict=self.strict)
             self.plugins.extend(loaded)
@@ -64,11 +66,14 @@ class Registry:
                         raise TypeError(f"register() expects a Destination, got {type(destination).__name__}")
                     if destination.slug in self._destinations:
                         raise ValueError(f"destination slug {destination.slug!r} is already registered")
-            except Exception as exc:  # noqa: BLE001 - foreign code; reported like an import failure
+            except Exception as exc:
                 info = infos.get(name)
                 failure = PluginFailure(
-                    name, info.package if info else None, info.version if info else None,
-                    _one_line(exc), traceback.format_exc(),
+                    name,
+                    info.package if info else None,
+                    info.version if info else None,
+                    _one_line(exc),
+                    traceback.format_exc(),
                 )
                 if self.strict:
                     raise PluginLoadError(f"plugin {name!r} failed to register: {failure.error}") from exc
@@ -97,10 +102,12 @@ class Registry:
         hint = f"; did you mean {close[0]!r}?" if close else ""
         installed = ", ".join(sorted(self._destinations)) or "none"
         failed = [f.name for f in self.failures]
-        extra = f" ({len(failed)} plugin(s) failed to load: {', '.join(failed)}; see `actions plugins`)" if failed else ""
-        raise UnknownDestinationError(
-            f"no destination {slug!r}{hint} (installed: {installed}){extra}"
+        extra = (
+            f" ({len(failed)} plugin(s) failed to load: {', '.join(failed)}; see `actions plugins`)"
+            if failed
+            else ""
         )
+        raise UnknownDestinationError(f"no destination {slug!r}{hint} (installed: {installed}){extra}")
 
     def plugin_for(self, slug: str) -> PluginInfo | None:
         for info in self.plugins:

@@ -163,7 +163,9 @@ class HttpSession:
             self._record(Exchange(request, None, error))
             raise error from exc
         except httpx.TransportError as exc:
-            error = NetworkError(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, code="ECONNRESET")
+            error = NetworkError(
+                f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, code="ECONNRESET"
+            )
             self._record(Exchange(request, None, error))
             raise error from exc
         self._record(Exchange(request, response))
@@ -237,7 +239,9 @@ class RequestClient:
         query = params if params is not None else self.defaults.get("params")
         target = httpx.URL(url)
         if query is not None:
-            target = target.copy_with(query=None).copy_merge_params({k: js_string(v) for k, v in query.items()})
+            target = target.copy_with(query=None).copy_merge_params(
+                {k: js_string(v) for k, v in query.items()}
+            )
         return httpx.Request(method.upper(), target, headers=merged, content=body)
 
     async def __call__(
@@ -255,9 +259,18 @@ class RequestClient:
         throw_http_errors: bool = True,
     ) -> httpx.Response:
         request = self.build(
-            url, method=method, json=json, form=form, content=content, params=params, headers=headers, auth=auth
+            url,
+            method=method,
+            json=json,
+            form=form,
+            content=content,
+            params=params,
+            headers=headers,
+            auth=auth,
         )
-        response = await self.session.send(request, timeout=timeout if timeout is not None else self.defaults.get("timeout"))
+        response = await self.session.send(
+            request, timeout=timeout if timeout is not None else self.defaults.get("timeout")
+        )
         if throw_http_errors and not response.is_success:
             raise HTTPError(response)
         return response

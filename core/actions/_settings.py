@@ -49,7 +49,7 @@ class Settings(BaseModel):
                 values[name] = info.get_default(call_default_factory=True)
             else:
                 values[name] = None
-        return cls.model_construct(**values)
+        return typing.cast("typing.Self", cls.model_construct(**values))
 
 
 def setting(
@@ -126,7 +126,7 @@ def settings_fields(model: type[BaseModel]) -> dict[str, Field]:
         fields[_key(name, info)] = Field(
             label=info.title or name,
             description=info.description or "",
-            type="password" if secret else kind,  # type: ignore[arg-type]
+            type="password" if secret else kind,
             required=info.is_required(),
             default=default,
             choices=choices,

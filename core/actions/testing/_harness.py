@@ -187,7 +187,7 @@ async def _run_action(
             run.data = await destination.perform(
                 action, payload, resolved_settings, session, event=event, mapping=effective
             )
-    except Exception as exc:  # noqa: BLE001 - handed back to the caller, who decides to raise
+    except Exception as exc:
         run.error = exc
     return run
 
@@ -221,9 +221,15 @@ def run_action(
     """
     run = asyncio.run(
         _run_action(
-            destination, action, event, mapping, settings,
-            use_default_mappings=use_default_mappings, validate_settings=validate_settings,
-            responses=responses, base_url=base_url,
+            destination,
+            action,
+            event,
+            mapping,
+            settings,
+            use_default_mappings=use_default_mappings,
+            validate_settings=validate_settings,
+            responses=responses,
+            base_url=base_url,
         )
     )
     if raise_errors and run.error is not None:
@@ -260,7 +266,9 @@ def run_batch(
         try:
             resolved_settings = _settings(destination, settings, validate_settings)
             if action_def.perform_batch is None:
-                raise IntegrationError("This action does not support batched requests.", "NotImplemented", 501)
+                raise IntegrationError(
+                    "This action does not support batched requests.", "NotImplemented", 501
+                )
             slots: list[ItemResult | None] = []
             ok_payloads: list[Payload] = []
             ok_events: list[Mapping[str, Any]] = []
@@ -268,7 +276,11 @@ def run_batch(
                 try:
                     payload = action_def.prepare(event, effective)
                 except ActionsError as exc:
-                    error = exc if isinstance(exc, IntegrationError) else IntegrationError(str(exc), "MAPPING_ERROR", 400)
+                    error = (
+                        exc
+                        if isinstance(exc, IntegrationError)
+                        else IntegrationError(str(exc), "MAPPING_ERROR", 400)
+                    )
                     slots.append(Failed(error))
                     continue
                 slots.append(None)
@@ -278,11 +290,16 @@ def run_batch(
             async with _session(responses, run, base_url) as session:
                 results = iter(
                     await destination.perform_batch(
-                        action_def, ok_payloads, resolved_settings, session, events=ok_events, mapping=effective
+                        action_def,
+                        ok_payloads,
+                        resolved_settings,
+                        session,
+                        events=ok_events,
+                        mapping=effective,
                     )
                 )
             run.results = [slot if slot is not None else next(results) for slot in slots]
-        except Exception as exc:  # noqa: BLE001 - handed back to the caller
+        except Exception as exc:
             run.error = exc
         return run
 
@@ -308,7 +325,7 @@ def check_authentication(
             validated = destination.validate_settings(settings)
             async with _session(responses, run, base_url) as session:
                 await destination.authenticate(validated, session)
-        except Exception as exc:  # noqa: BLE001 - handed back to the caller
+        except Exception as exc:
             run.error = exc
         return run
 
@@ -335,7 +352,7 @@ def run_delete(
             validated = destination.validate_settings(settings)
             async with _session(responses, run, base_url) as session:
                 run.data = await destination.delete(event, validated, session)
-        except Exception as exc:  # noqa: BLE001 - handed back to the caller
+        except Exception as exc:
             run.error = exc
         return run
 

@@ -11,6 +11,7 @@ deliberately differs on are reported as expected divergences, with the reason.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import json
 import math
@@ -153,7 +154,9 @@ def _events(case: Mapping[str, Any]) -> list[dict[str, Any]]:
     golden = case.get("output", {})
     if "effective_events" in golden:
         return [dict(e) for e in golden["effective_events"]]
-    return [dict(e) if case.get("rawEvent") else make_event(e) for e in case.get("events") or [{"type": "track"}]]
+    return [
+        dict(e) if case.get("rawEvent") else make_event(e) for e in case.get("events") or [{"type": "track"}]
+    ]
 
 
 def _mapping(destination: Destination, case: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -183,8 +186,10 @@ async def _action_case(destination: Destination, case: Mapping[str, Any], out: d
             else:
                 payload = action.prepare(_event(case), mapping)
                 payloads.append(payload)
-                await destination.perform(action, payload, settings, session, event=_event(case), mapping=mapping)
-    except Exception as exc:  # noqa: BLE001 - the error is part of the output being compared
+                await destination.perform(
+                    action, payload, settings, session, event=_event(case), mapping=mapping
+                )
+    except Exception as exc:
         out["error"] = error_output(exc)
     out["payloads"] = to_json(payloads)
     out["requests"] = recorder.requests()
@@ -215,7 +220,9 @@ async def _batch(
         statuses.append(None)
         ok.append(payload)
     payloads.extend(ok)
-    results = iter(await destination.perform_batch(action, ok, settings, session, events=events, mapping=mapping))
+    results = iter(
+        await destination.perform_batch(action, ok, settings, session, events=events, mapping=mapping)
+    )
     multistatus = []
     for status in statuses:
         if status is not None:
@@ -236,7 +243,11 @@ def _subscriptions(destination: Destination, case: Mapping[str, Any]) -> list[Su
         if "preset" in item:
             preset = destination.preset(item["preset"])
             subs.append(
-                Subscription(subscribe=preset.subscribe, action=preset.action, mapping=destination.preset_mapping(preset))
+                Subscription(
+                    subscribe=preset.subscribe,
+                    action=preset.action,
+                    mapping=destination.preset_mapping(preset),
+                )
             )
         else:
             subs.append(Subscription.model_validate(item))
@@ -272,7 +283,7 @@ async def _event_case(destination: Destination, case: Mapping[str, Any], out: di
                 await destination.perform(action, payload, settings, session, event=event, mapping=mapping)
                 results.append({"output": "Action Executed"})
         out["results"] = results
-    except Exception as exc:  # noqa: BLE001 - part of the output
+    except Exception as exc:
         out["error"] = error_output(exc)
     out["payloads"] = to_json(payloads)
     out["requests"] = recorder.requests()
@@ -291,7 +302,7 @@ async def _admin_case(destination: Destination, case: Mapping[str, Any], out: di
                 responses = [e.response for e in recorder.exchanges if e.response is not None]
                 if responses:
                     out["result_status"] = responses[-1].status_code
-    except Exception as exc:  # noqa: BLE001 - part of the output
+    except Exception as exc:
         out["error"] = error_output(exc)
     out["payloads"] = []
     out["requests"] = recorder.requests()
@@ -311,7 +322,7 @@ def _mapping_case(case: Mapping[str, Any]) -> dict[str, Any]:
         if op == "transformBatch":
             return {"result": to_json(mapping_kit.transform_batch(mapping, payload))}
         result = mapping_kit.transform(mapping, payload)
-    except Exception as exc:  # noqa: BLE001 - part of the output
+    except Exception as exc:
         return {"error": error_output(exc)}
     if result is UNDEFINED:
         return {"undefined": True}
@@ -401,11 +412,17 @@ def _compare_error(ours: Mapping[str, Any] | None, theirs: Mapping[str, Any] | N
     if isinstance(golden_errors, list) and golden_errors:
         expected = [e["message"] if isinstance(e, dict) else e for e in golden_errors]
         got = ours.get("errors")
-        got_messages = [e["message"] if isinstance(e, dict) else e for e in got] if isinstance(got, list) else [ours.get("message")]
+        got_messages = (
+            [e["message"] if isinstance(e, dict) else e for e in got]
+            if isinstance(got, list)
+            else [ours.get("message")]
+        )
         if got_messages != expected:
             out.append(f"error.errors: got {_short(got_messages)}, expected {_short(expected)}")
     elif ours.get("message") != theirs.get("message"):
-        out.append(f"error.message: got {_short(ours.get('message'))}, expected {_short(theirs.get('message'))}")
+        out.append(
+            f"error.message: got {_short(ours.get('message'))}, expected {_short(theirs.get('message'))}"
+        )
 
 
 def _compare_requests(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], out: list[str]) -> None:
@@ -422,7 +439,9 @@ def _compare_requests(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], 
         elif isinstance(golden.get("body"), dict | list):
             _diff_dict(f"{where}.body", mine.get("body"), golden["body"], out)
         elif mine.get("body_raw") != golden.get("body_raw"):
-            out.append(f"{where}.body: got {_short(mine.get('body_raw'))}, expected {_short(golden.get('body_raw'))}")
+            out.append(
+                f"{where}.body: got {_short(mine.get('body_raw'))}, expected {_short(golden.get('body_raw'))}"
+            )
 
 
 def compare(case: Mapping[str, Any], ours: Mapping[str, Any]) -> list[str]:
@@ -459,10 +478,8 @@ def divergences_for(case: Mapping[str, Any], registry: Registry | None) -> dict[
         known.update(DIVERGENCES)
         return known
     if registry is not None and case.get("destination"):
-        try:
+        with contextlib.suppress(ActionsError):
             known.update(registry.destination(case["destination"]).known_divergences)
-        except ActionsError:
-            pass
     return known
 
 
@@ -473,9 +490,7 @@ def _reason(case_id: str, known: Mapping[str, str]) -> str | None:
     return None
 
 
-def run_cases(
-    cases: Iterable[Mapping[str, Any]], registry: Registry | None = None
-) -> Iterator[CaseResult]:
+def run_cases(cases: Iterable[Mapping[str, Any]], registry: Registry | None = None) -> Iterator[CaseResult]:
     """Run and compare every case."""
     if registry is None:
         from .._registry import get_registry
@@ -486,7 +501,9 @@ def run_cases(
         kind = str(case.get("kind"))
         ours = run_case(case, registry)
         if ours is None:
-            yield CaseResult(case_id, kind, "unsupported", {}, reason=f"kind {kind!r} is not run by this runner")
+            yield CaseResult(
+                case_id, kind, "unsupported", {}, reason=f"kind {kind!r} is not run by this runner"
+            )
             continue
         differences = tuple(compare(case, ours))
         reason = _reason(case_id, divergences_for(case, registry))

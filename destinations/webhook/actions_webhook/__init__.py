@@ -13,12 +13,11 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import httpx
-
 from actions import (
     Action,
+    Batching,
     BatchInput,
     BatchResult,
-    Batching,
     Delivered,
     Destination,
     ExecuteInput,
@@ -36,22 +35,23 @@ __all__ = ["SIGNATURE_HEADER", "WebhookSettings", "destination", "sign"]
 #: Header carrying ``sha256=<hex HMAC of the body>`` when a shared secret is set.
 SIGNATURE_HEADER = "X-Signature"
 
-ALL_EVENTS = (
-    'type = "track" or type = "page" or type = "screen" or type = "identify" or type = "group" or type = "alias"'
-)
+ALL_EVENTS = " or ".join(f'type = "{t}"' for t in ("track", "page", "screen", "identify", "group", "alias"))
 
 
 class WebhookSettings(Settings):
     url: str = setting(label="URL", description="Where payloads are sent.", format="uri")
     method: Literal["POST", "PUT", "PATCH"] = setting(
-        "POST", label="Method", description="HTTP method.", choices={"POST": "POST", "PUT": "PUT", "PATCH": "PATCH"}
+        "POST",
+        label="Method",
+        description="HTTP method.",
+        choices={"POST": "POST", "PUT": "PUT", "PATCH": "PATCH"},
     )
-    sharedSecret: str | None = setting(  # noqa: N815 - setting keys keep the reference's camelCase
+    sharedSecret: str | None = setting(
         None,
         label="Shared Secret",
         description=(
-            f"If set, every request carries a `{SIGNATURE_HEADER}: sha256=<hex>` header: the HMAC-SHA256 of the "
-            "exact request body with this secret, so the receiver can verify the sender."
+            f"If set, every request carries a `{SIGNATURE_HEADER}: sha256=<hex>` header: the HMAC-SHA256 "
+            "of the exact request body with this secret, so the receiver can verify the sender."
         ),
         secret=True,
     )
@@ -78,7 +78,9 @@ FIELDS = {
 }
 
 
-async def _send(request: RequestClient, settings: WebhookSettings, body_value: Any, headers: Mapping[str, Any]) -> httpx.Response:
+async def _send(
+    request: RequestClient, settings: WebhookSettings, body_value: Any, headers: Mapping[str, Any]
+) -> httpx.Response:
     text = json_stringify(body_value)
     body = (text if text is not None else "null").encode("utf-8")
     all_headers = {str(k): str(v) for k, v in headers.items()}
@@ -89,7 +91,9 @@ async def _send(request: RequestClient, settings: WebhookSettings, body_value: A
 
 
 async def perform(request: RequestClient, data: ExecuteInput[WebhookSettings]) -> httpx.Response:
-    return await _send(request, data.settings, data.payload.get("data", {}), data.payload.get("headers") or {})
+    return await _send(
+        request, data.settings, data.payload.get("data", {}), data.payload.get("headers") or {}
+    )
 
 
 async def perform_batch(request: RequestClient, data: BatchInput[WebhookSettings]) -> BatchResult:

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+from actions._js import UNDEFINED, js_number, js_string, js_type, json_stringify
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1.0, "1"),
+        (-0.0, "0"),
+        (1e21, "1e+21"),
+        (1e20, "100000000000000000000"),
+        (1.5e-7, "1.5e-7"),
+        (1e-6, "0.000001"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (1e16, "10000000000000000"),
+        (12345678901234567890, "12345678901234567000"),
+        (2**53 + 1, "9007199254740992"),
+        (float("nan"), "NaN"),
+        (float("-inf"), "-Infinity"),
+        (5e-324, "5e-324"),
+    ],
+)
+def test_numbers_print_as_javascript_prints_them(value: float, text: str) -> None:
+    assert js_number(value) == text
+
+
+def test_string_conversion_follows_javascript() -> None:
+    assert js_string([1, None, "a", [2, 3]]) == "1,,a,2,3"
+    assert js_string({"a": 1}) == "[object Object]"
+    assert js_string(True) == "true"
+    assert js_string(None) == "null"
+    assert js_string(UNDEFINED) == "undefined"
+
+
+def test_json_stringify_drops_undefined_keys_and_nulls_undefined_items() -> None:
+    assert (
+        json_stringify({"a": UNDEFINED, "b": [UNDEFINED, 1.0], "c": float("inf")})
+        == '{"b":[null,1],"c":null}'
+    )
+    assert json_stringify(UNDEFINED) is None
+
+
+def test_json_stringify_keeps_non_ascii_and_escapes_lone_surrogates() -> None:
+    assert json_stringify("é\u2028") == '"é\u2028"'
+    assert json_stringify("a\ud800b") == '"a\\ud800b"'
+    assert json_stringify("tab\there\x01") == '"tab\\there\\u0001"'
+
+
+def test_type_words_match_the_reference_messages() -> None:
+    assert [js_type(v) for v in ("", 1, 1.5, True, None, UNDEFINED, [], {})] == [
+        "string",
+        "number",
+        "number",
+        "boolean",
+        "null",
+        "undefined",
+        "array",
+        "object",
+    ]
