@@ -27,6 +27,7 @@ from ._destination import (
     SandboxRun,
     Subscription,
 )
+from ._enrichers import Enricher, EnricherOptions, EnricherSpec
 from ._errors import (
     ActionsError,
     APIError,
@@ -77,6 +78,9 @@ __all__ = [
     "Delivered",
     "DependsOn",
     "Destination",
+    "Enricher",
+    "EnricherOptions",
+    "EnricherSpec",
     "Exchange",
     "ExecuteInput",
     "Failed",

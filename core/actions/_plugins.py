@@ -37,6 +37,7 @@ class PluginInfo:
     version: str | None = None
     hooks: list[str] = field(default_factory=list)
     destinations: list[str] = field(default_factory=list)
+    enrichers: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

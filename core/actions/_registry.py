@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._destination import Destination
-from ._errors import PluginLoadError, UnknownDestinationError
+from ._enrichers import EnricherSpec
+from ._errors import ConfigurationError, PluginLoadError, UnknownDestinationError
 from ._plugins import PluginFailure, PluginInfo, PluginManager, _one_line, load_plugins, strict_from_env
 
 __all__ = ["Registry", "get_registry", "reset_registry"]
@@ -52,7 +53,9 @@ class Registry:
             self.plugins.extend(loaded)
             self.failures.extend(failed)
         self._destinations: dict[str, Destination] = {}
+        self._enrichers: dict[str, EnricherSpec] = {}
         self._collect()
+        self._collect_enrichers()
 
     def _collect(self) -> None:
         infos = {info.name: info for info in self.plugins}
@@ -66,24 +69,57 @@ class Registry:
                         raise TypeError(f"register() expects a Destination, got {type(destination).__name__}")
                     if destination.slug in self._destinations:
                         raise ValueError(f"destination slug {destination.slug!r} is already registered")
-            except Exception as exc:
-                info = infos.get(name)
-                failure = PluginFailure(
-                    name,
-                    info.package if info else None,
-                    info.version if info else None,
-                    _one_line(exc),
-                    traceback.format_exc(),
-                )
-                if self.strict:
-                    raise PluginLoadError(f"plugin {name!r} failed to register: {failure.error}") from exc
-                self.failures.append(failure)
-                self.plugins = [p for p in self.plugins if p.name != name]
+            except Exception as exc:  # foreign code: reported like an import failure
+                self._record_failure(name, exc)
                 continue
             for destination in found:
                 self._destinations[destination.slug] = destination
                 if name in infos:
                     infos[name].destinations.append(destination.slug)
+
+    def _collect_enrichers(self) -> None:
+        for impl in self.pm.hook.register_enrichers.get_hookimpls():
+            found: list[EnricherSpec] = []
+            try:
+                impl.function(register=found.append)
+                for spec in found:
+                    if not isinstance(spec, EnricherSpec):
+                        raise TypeError(f"register() expects an EnricherSpec, got {type(spec).__name__}")
+                    if spec.name in self._enrichers:
+                        raise ValueError(f"enricher {spec.name!r} is already registered")
+            except Exception as exc:  # foreign code: reported like an import failure
+                self._record_failure(impl.plugin_name, exc)
+                continue
+            for spec in found:
+                self._enrichers[spec.name] = spec
+                info = next((p for p in self.plugins if p.name == impl.plugin_name), None)
+                if info is not None:
+                    info.enrichers.append(spec.name)
+
+    def enrichers(self) -> dict[str, EnricherSpec]:
+        return dict(sorted(self._enrichers.items()))
+
+    def enricher(self, name: str) -> EnricherSpec:
+        """The enricher registered as ``name``; unknown names are a configuration error."""
+        try:
+            return self._enrichers[name]
+        except KeyError:
+            known = ", ".join(sorted(self._enrichers)) or "none"
+            raise ConfigurationError(f"no enricher {name!r} (installed: {known})") from None
+
+    def _record_failure(self, name: str, exc: Exception) -> None:
+        info = next((p for p in self.plugins if p.name == name), None)
+        failure = PluginFailure(
+            name,
+            info.package if info else None,
+            info.version if info else None,
+            _one_line(exc),
+            traceback.format_exc(),
+        )
+        if self.strict:
+            raise PluginLoadError(f"plugin {name!r} failed to register: {failure.error}") from exc
+        self.failures.append(failure)
+        self.plugins = [p for p in self.plugins if p.name != name]
 
     def destinations(self) -> dict[str, Destination]:
         return dict(sorted(self._destinations.items()))

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ._destination import Destination
+    from ._enrichers import EnricherSpec
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -20,6 +21,11 @@ hookimpl = pluggy.HookimplMarker("actions")
 @hookspec
 def register_destinations(register: Callable[[Destination], None]) -> None:
     """Register destinations by calling ``register(destination)`` for each."""
+
+
+@hookspec
+def register_enrichers(register: Callable[[EnricherSpec], None]) -> None:
+    """Register event enrichers by calling ``register(spec)`` for each."""
 
 
 @hookspec
