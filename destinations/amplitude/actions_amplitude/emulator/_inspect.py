@@ -1,0 +1,98 @@
+"""The inspection API under ``/_emulator/`` for standalone use (JSON in, JSON out).
+
+========================================  =====================================================
+``GET /_emulator/events``                 accepted events; filters ``api_key``, ``endpoint``,
+                                          paging ``offset``, ``limit``
+``GET /_emulator/identifies``             also ``group_identifies``, ``user_mappings``,
+                                          ``deletions`` (same filters and paging)
+``GET /_emulator/users/{id}``             a user by user_id or device_id (``api_key`` optional)
+``GET /_emulator/groups/{type}/{value}``  a group's properties
+``GET /_emulator/stats``                  counters
+``GET|POST /_emulator/faults``            pending scripted faults / script one (a Fault as JSON)
+``POST /_emulator/reset``                 forget everything
+========================================  =====================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, unquote
+
+from pydantic import TypeAdapter, ValidationError
+
+from ._records import Fault
+from ._reply import Reply, json_reply
+from ._validate import parse_json
+
+if TYPE_CHECKING:
+    from ._emulator import Emulator
+
+__all__ = ["handle_inspection"]
+
+_FAULT = TypeAdapter(Fault)
+
+
+def _not_found(what: str) -> Reply:
+    return json_reply(404, {"error": f"{what} not found"})
+
+
+def _collections(emulator: Emulator) -> dict[str, Callable[[], Sequence[object]]]:
+    return {
+        "events": lambda: emulator.events,
+        "identifies": lambda: emulator.identifies,
+        "group_identifies": lambda: emulator.group_identifies,
+        "user_mappings": lambda: emulator.user_mappings,
+        "deletions": lambda: emulator.deletions,
+    }
+
+
+def _page(name: str, records: Sequence[object], params: dict[str, str]) -> Reply:
+    selected = [
+        record.as_dict()  # type: ignore[attr-defined]
+        for record in records
+        if all(
+            params[field] == getattr(record, field)
+            for field in ("api_key", "endpoint")
+            if field in params and hasattr(record, field)
+        )
+    ]
+    try:
+        offset = max(0, int(params.get("offset", "0")))
+        limit = int(params["limit"]) if "limit" in params else None
+    except ValueError:
+        return json_reply(400, {"error": "offset and limit must be integers"})
+    end = None if limit is None else offset + max(0, limit)
+    return json_reply(200, {"total": len(selected), name: selected[offset:end]})
+
+
+def handle_inspection(emulator: Emulator, method: str, route: str, query: str, body: bytes) -> Reply:
+    """Answer a ``/_emulator/...`` request."""
+    params = {name: values[-1] for name, values in parse_qs(query).items()}
+    parts = [unquote(part) for part in route.split("/")[2:]]
+    name = parts[0] if parts else ""
+    collections = _collections(emulator)
+    if method == "GET" and name in collections and len(parts) == 1:
+        return _page(name, collections[name](), params)
+    if method == "GET" and name == "stats" and len(parts) == 1:
+        return json_reply(200, emulator.stats.as_dict())
+    if method == "POST" and name == "reset" and len(parts) == 1:
+        emulator.reset()
+        return json_reply(200, {"ok": True})
+    if method == "GET" and name == "users" and len(parts) == 2:
+        user = emulator.user(parts[1], params.get("api_key"))
+        return json_reply(200, user.as_dict()) if user is not None else _not_found("user")
+    if method == "GET" and name == "groups" and len(parts) == 3:
+        properties = emulator.group_properties(parts[1], parts[2], params.get("api_key"))
+        return json_reply(200, {"group_properties": properties})
+    if name == "faults" and len(parts) == 1:
+        if method == "GET":
+            return json_reply(200, {"faults": [fault.as_dict() for fault in emulator.pending_faults]})
+        if method == "POST":
+            try:
+                fault = _FAULT.validate_python(parse_json(body))
+            except (ValueError, ValidationError) as error:
+                return json_reply(400, {"error": f"invalid fault: {error}"})
+            emulator.inject(fault)
+            return json_reply(200, {"ok": True})
+    return _not_found("inspection route")
