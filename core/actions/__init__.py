@@ -54,6 +54,7 @@ from ._redact import Redactor
 from ._registry import Registry, get_registry
 from ._request import Exchange, HttpSession, RequestClient, RequestOptions
 from ._settings import Settings, setting
+from ._subscriptions import Filter, parse_filter
 from .hookspecs import hookimpl
 
 try:
@@ -87,6 +88,7 @@ __all__ = [
     "Field",
     "FieldError",
     "FieldType",
+    "Filter",
     "FixedClock",
     "HTTPError",
     "HttpSession",
@@ -118,6 +120,7 @@ __all__ = [
     "get_registry",
     "hookimpl",
     "is_retryable",
+    "parse_filter",
     "setting",
     "use_clock",
 ]
