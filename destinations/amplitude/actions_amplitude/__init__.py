@@ -1,0 +1,20 @@
+"""Amplitude destination for ``actions``: event, purchase, identify, group and alias actions.
+
+Registered through the ``actions.destinations`` entry point; ``actions describe amplitude`` lists
+the settings, actions, fields and presets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions import hookimpl
+
+from .destination import AmplitudeSettings, destination
+
+__all__ = ["AmplitudeSettings", "destination", "register_destinations"]
+
+
+@hookimpl
+def register_destinations(register: Any) -> None:
+    register(destination)

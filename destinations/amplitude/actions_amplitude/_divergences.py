@@ -1,0 +1,174 @@
+"""Where this destination deliberately sends something other than the reference, and which golden
+differences each choice explains.
+
+``KNOWN_DIVERGENCES`` (case-id pattern to reason) feeds ``Destination.known_divergences``, which is
+all the conformance runner reads. Since most golden cases show some of these differences, the
+patterns name action families; :func:`unexplained` keeps them honest by checking that every
+difference in a divergent case is one that a matching divergence documents (the test suite runs it
+on every case).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = ["DIVERGENCES", "KNOWN_DIVERGENCES", "Divergence", "unexplained"]
+
+# Prefixes of the comparison lines for a request's event object, identification or mapping.
+_EVENT = r"requests\[\d+\]\.body\.events\[\d+\]"
+_IDENTIFICATION = r"requests\[\d+\]\.form\.identification(?:\[\d+\])?"
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """One deliberate difference: why, which cases show it, and what it looks like in a comparison.
+
+    Attributes:
+        name: Short handle.
+        reason: Why we differ (shown by ``actions conformance run --show-divergences``).
+        cases: ``fnmatch`` patterns of the case ids that may show it.
+        differences: Regular expressions; a comparison line matching one is explained.
+    """
+
+    name: str
+    reason: str
+    cases: tuple[str, ...]
+    differences: tuple[str, ...]
+
+    def applies_to(self, case_id: str) -> bool:
+        return any(fnmatch.fnmatchcase(case_id, pattern) for pattern in self.cases)
+
+    def explains(self, line: str) -> bool:
+        return any(re.fullmatch(pattern, line, re.DOTALL) for pattern in self.differences)
+
+
+# Case families by action: "<group>/<action>/<name>", plus the groups that name no action.
+_EVENT_ACTION_CASES: Final = (
+    "*/logEvent/*",
+    "*/logEventV2/*",
+    "*/logPurchase/*",
+    "purchase/*",
+    "preset/track/*",
+    "preset/page/*",
+    "preset/screen/*",
+    "preset/order-completed/*",
+    # Pipeline cases name the scenario, not the action (event/track-matches-track-preset...).
+    "event/*",
+)
+_FORM_ACTION_CASES: Final = (
+    "*/identifyUser/*",
+    "*/groupIdentifyUser/*",
+    "*/mapUser/*",
+    "preset/identify/*",
+    "event/*",
+)
+
+DIVERGENCES: Final = (
+    Divergence(
+        name="no-undefined-form-values",
+        reason=(
+            "Form bodies never carry the literal text 'undefined': without min_id_length there is no options "
+            "field, and without an API key no api_key field (the reference sends options=undefined and "
+            "api_key=undefined)."
+        ),
+        cases=_FORM_ACTION_CASES,
+        differences=(r'requests\[\d+\]\.form\.(?:api_key|options): missing \(expected "undefined"\)',),
+    ),
+    Divergence(
+        name="only-amplitude-keys",
+        reason=(
+            "Only Amplitude's own keys are sent: use_batch_endpoint, products and the parsed device_type are "
+            "not event fields, and min_id_length is not a user-mapping field (the reference leaks all four)."
+        ),
+        cases=(*_EVENT_ACTION_CASES, "*/identifyUser/*", "preset/identify/*", "*/mapUser/*"),
+        differences=(
+            _EVENT + r"\.(?:use_batch_endpoint|products|device_type): missing \(expected .*\)",
+            _IDENTIFICATION + r"\.device_type: missing \(expected .*\)",
+            r"requests\[\d+\]\.form\.mapping\[\d+\]\.min_id_length: missing \(expected .*\)",
+        ),
+    ),
+    Divergence(
+        name="insert-id-from-message-id",
+        reason=(
+            "insert_id defaults to the Segment messageId (product events: the same id with a -2, -3... "
+            "suffix), "
+            "so retried deliveries are deduplicated by Amplitude; the reference maps no insert_id."
+        ),
+        cases=_EVENT_ACTION_CASES,
+        differences=(
+            _EVENT + r"\.insert_id: unexpected .*",
+            r"payloads\[\d+\]\.insert_id: unexpected .*",
+        ),
+    ),
+    Divergence(
+        name="numeric-string-timestamps",
+        reason=(
+            "A numeric string time or session_id is epoch milliseconds, like the number it spells; the "
+            "reference "
+            "reads '1629213675449' through dayjs's date pattern (a date thousands of years ago) and '-1' "
+            "as 2001. "
+            "Out-of-range values are then left out like out-of-range numbers."
+        ),
+        cases=("time/*", "session_id/*"),
+        differences=(
+            rf"(?:{_EVENT}|{_IDENTIFICATION})\.(?:time|session_id): "
+            r"(?:got .*, expected .*|missing \(expected .*\)|unexpected .*)",
+        ),
+    ),
+    Divergence(
+        name="platform-whole-words",
+        reason=(
+            "The platform fix-up only capitalises whole words ('ios' becomes 'iOS', 'Bios' stays 'Bios'); "
+            "the "
+            "reference also rewrites 'ios' and 'android' inside other words."
+        ),
+        cases=("fields/*/platform-*",),
+        differences=(rf"(?:{_EVENT}|{_IDENTIFICATION})\.platform: got .*, expected .*",),
+    ),
+    Divergence(
+        name="skip-null-products",
+        reason=(
+            "null entries in products are skipped; the reference sends each as a Product Purchased event "
+            "with "
+            "zero price, quantity and revenue."
+        ),
+        cases=("purchase/*null*",),
+        differences=(r"requests\[\d+\]\.body\.events: got .*, expected .*",),
+    ),
+    Divergence(
+        name="event-actions-batch",
+        reason=(
+            "logEvent, logEventV2 and logPurchase deliver batches (perform_batch), reading Amplitude's "
+            "answer "
+            "per event; the reference has no batch support for any Amplitude action."
+        ),
+        cases=("batch/logEvent/*", "batch/logEventV2/*", "batch/logPurchase/*"),
+        differences=(
+            r"error: none raised \(expected .*\)",
+            r"requests: got \d+, expected 0",
+            r"payloads: got .*, expected \[\]",
+        ),
+    ),
+)
+
+
+def _merged_reasons(divergences: Iterable[Divergence]) -> dict[str, str]:
+    reasons: dict[str, list[str]] = {}
+    for divergence in divergences:
+        for pattern in divergence.cases:
+            reasons.setdefault(pattern, []).append(divergence.reason)
+    return {pattern: " ".join(texts) for pattern, texts in reasons.items()}
+
+
+#: Case-id pattern to reason, for ``Destination.known_divergences``.
+KNOWN_DIVERGENCES: Final = _merged_reasons(DIVERGENCES)
+
+
+def unexplained(case_id: str, differences: Iterable[str]) -> list[str]:
+    """The comparison lines of ``case_id`` that no divergence applying to it explains."""
+    applicable = [d for d in DIVERGENCES if d.applies_to(case_id)]
+    return [line for line in differences if not any(d.explains(line) for d in applicable)]

@@ -1,0 +1,163 @@
+"""Building Amplitude event and identification objects from a validated payload."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ._revenue import REVENUE_KEYS
+from ._time import js_truthy, session_id_ms, time_ms
+from ._user_agent import parse_user_agent_properties
+from ._user_properties import merge_utm_and_referrer
+
+__all__ = [
+    "EVENT_KEYS",
+    "IDENTIFY_KEYS",
+    "LOG_EVENT_CONTROLS",
+    "EventUpload",
+    "apply_platform_rules",
+    "finish_event",
+    "library_name",
+    "min_id_length_options",
+    "normalise_platform",
+    "prepare_properties",
+    "split_payload",
+    "user_agent_fields",
+]
+
+#: Keys of Amplitude's event object (HTTP V2 / Batch API) that the actions can fill. Anything else
+#: in a payload (``use_batch_endpoint``, ``products``, the parsed ``device_type``) is not sent:
+#: the reference leaks those keys into every event.
+EVENT_KEYS: Final = frozenset(
+    {
+        "user_id", "device_id", "event_type", "time", "session_id", "event_properties", "user_properties",
+        "groups", "app_version", "platform", "os_name", "os_version", "device_brand", "device_manufacturer",
+        "device_model", "carrier", "country", "region", "city", "dma", "language", "price", "quantity",
+        "revenue", "productId", "revenueType", "location_lat", "location_lng", "ip", "idfa", "idfv", "adid",
+        "android_id", "event_id", "insert_id", "library", "user_agent",
+    }
+)  # fmt: skip
+#: Keys of an Identify API identification: the event keys plus the identify-only ones.
+IDENTIFY_KEYS: Final = EVENT_KEYS | {"paying", "start_version"}
+
+# "ios" / "android" as whole words ("iOS", "ios-tablet"), never inside a word ("Bios", "studios").
+_IOS: Final = re.compile(r"(?<![^\W_])ios(?![^\W_])", re.IGNORECASE)
+_ANDROID: Final = re.compile(r"(?<![^\W_])android(?![^\W_])", re.IGNORECASE)
+
+#: Payload fields that configure how the event is built rather than being sent.
+LOG_EVENT_CONTROLS: Final = (
+    "time", "session_id", "userAgent", "userAgentParsing", "includeRawUserAgent", "userAgentData",
+    "utm_properties", "referrer", "min_id_length", "library", "library2",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EventUpload:
+    """What one payload becomes: the events to upload, where to, and the request options."""
+
+    url: str
+    events: list[dict[str, Any]]
+    options: dict[str, Any] | None
+
+
+def normalise_platform(platform: str) -> str:
+    """Spell the first ``ios`` word as ``iOS`` and the first ``android`` word as ``Android``.
+
+    >>> normalise_platform("ios"), normalise_platform("ANDROID"), normalise_platform("Bios")
+    ('iOS', 'Android', 'Bios')
+    """
+    return _ANDROID.sub("Android", _IOS.sub("iOS", platform, count=1), count=1)
+
+
+def apply_platform_rules(properties: dict[str, Any], library: object) -> None:
+    """Normalise ``platform``, and call analytics.js events without a platform ``Web``."""
+    platform = properties.get("platform")
+    if isinstance(platform, str) and platform:
+        properties["platform"] = normalise_platform(platform)
+    if library == "analytics.js" and not js_truthy(properties.get("platform")):
+        properties["platform"] = "Web"
+
+
+def library_name(library_settings: object) -> Any:
+    """The ``library`` to send: the mapped name under ``use_mapping`` (``None`` if unmapped), else
+    ``segment``."""
+    if isinstance(library_settings, Mapping) and library_settings.get("behavior") == "use_mapping":
+        return library_settings.get("mapping")
+    return "segment"
+
+
+def min_id_length_options(value: object) -> dict[str, Any] | None:
+    """``{"min_id_length": n}`` for a positive ``n``; ``None`` (Amplitude's default of 5) otherwise."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return {"min_id_length": value}
+    return None
+
+
+def user_agent_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields parsed from the user agent (when parsing is on), then the raw ``user_agent`` (when asked)."""
+    fields: dict[str, Any] = {}
+    user_agent = payload.get("userAgent")
+    if payload.get("userAgentParsing") and isinstance(user_agent, str):
+        hints = payload.get("userAgentData")
+        fields.update(parse_user_agent_properties(user_agent, hints if isinstance(hints, Mapping) else None))
+    if payload.get("includeRawUserAgent") and user_agent is not None:
+        fields["user_agent"] = user_agent
+    return fields
+
+
+def split_payload(payload: Mapping[str, Any], controls: Collection[str]) -> dict[str, Any]:
+    """The payload fields to copy into the event: everything but revenue and control fields.
+
+    ``user_properties`` is copied, since building the event may add operations to it.
+    """
+    properties = {k: v for k, v in payload.items() if k not in controls and k not in REVENUE_KEYS}
+    if isinstance(properties.get("user_properties"), dict):
+        properties["user_properties"] = dict(properties["user_properties"])
+    return properties
+
+
+def prepare_properties(
+    payload: Mapping[str, Any], controls: Collection[str], *, merge_utm: bool
+) -> dict[str, Any]:
+    """Event properties of logEvent, logEventV2 and logPurchase before the user agent and library.
+
+    Platform rules, ``time`` and ``session_id`` in epoch milliseconds, and (logEvent, logPurchase)
+    UTM and referrer merged into the user properties, with existing operations winning.
+    """
+    properties = split_payload(payload, controls)
+    apply_platform_rules(properties, payload.get("library"))
+    event_time = time_ms(payload.get("time"))
+    if event_time is not None:
+        properties["time"] = event_time
+    session = session_id_ms(payload.get("session_id"))
+    if session is not None:
+        properties["session_id"] = session
+    if merge_utm:
+        merged = merge_utm_and_referrer(
+            properties.get("user_properties"),
+            payload.get("utm_properties"),
+            payload.get("referrer"),
+            traits_first=False,
+        )
+        if merged is not None:
+            properties["user_properties"] = merged
+    return properties
+
+
+def finish_event(
+    leading: Mapping[str, Any],
+    properties: Mapping[str, Any],
+    library: Any,
+    allowed: frozenset[str] = EVENT_KEYS,
+) -> dict[str, Any]:
+    """``leading`` fields, then ``properties`` (which win), then ``library``; only Amplitude keys.
+
+    Keys keep the reference's order: a property overriding a user-agent field stays in its place.
+    """
+    event = {k: v for k, v in leading.items() if k in allowed}
+    event.update((k, v) for k, v in properties.items() if k in allowed)
+    if library is not None:
+        event["library"] = library
+    return event

@@ -1,0 +1,72 @@
+"""Revenue fields of a purchase or of one product: revenue, price x quantity, revenue type."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Final, TypeGuard
+
+from ._time import js_truthy
+
+__all__ = ["REVENUE_KEYS", "is_empty_product", "js_round", "revenue_properties"]
+
+#: The payload keys that describe revenue; event-sending actions never copy them blindly.
+REVENUE_KEYS: Final = ("revenue", "price", "productId", "quantity", "revenueType")
+DEFAULT_REVENUE_TYPE: Final = "Purchase"
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def js_round(value: float) -> float | int:
+    """JavaScript's ``Math.round``: halves go up (``2.5`` is 3, ``-2.5`` is -2), not to even."""
+    if isinstance(value, int) or not math.isfinite(value):
+        return value
+    floor = math.floor(value)
+    return floor + 1 if value - floor >= 0.5 else floor
+
+
+def revenue_properties(source: Mapping[str, Any]) -> dict[str, Any]:
+    """Amplitude's revenue fields for ``source`` (a purchase payload or one product).
+
+    Revenue is ``price`` x ``quantity`` when both are numbers, otherwise ``revenue``; when that is
+    zero or missing no revenue field is sent at all. The revenue type defaults to ``Purchase``.
+
+    >>> revenue_properties({"price": 19.99, "quantity": 2, "productId": "sku-1"})
+    {'revenue': 39.98, 'revenueType': 'Purchase', 'quantity': 2, 'price': 19.99, 'productId': 'sku-1'}
+    """
+    quantity = source.get("quantity")
+    price = source.get("price")
+    revenue = source.get("revenue")
+    if _is_number(quantity) and _is_number(price):
+        # Multiply as doubles, like the reference, so big integers round the same way.
+        revenue = float(quantity) * float(price)
+        if revenue.is_integer() and abs(revenue) < 2**53:
+            revenue = int(revenue)
+    if not js_truthy(revenue):
+        return {}
+    out: dict[str, Any] = {"revenue": revenue}
+    revenue_type = source.get("revenueType")
+    out["revenueType"] = revenue_type if revenue_type is not None else DEFAULT_REVENUE_TYPE
+    if _is_number(quantity):
+        out["quantity"] = js_round(quantity)
+    for key in ("price", "productId"):
+        if key in source:
+            out[key] = source[key]
+    return out
+
+
+def is_empty_product(product: object) -> bool:
+    """Whether a products entry carries nothing: ``null``, or what validation makes of ``null``.
+
+    Validation coerces a ``null`` entry into an object whose every value is ``0`` or ``""``
+    (or ``null`` for keys with no declared type); such an entry is no product.
+    """
+    if product is None:
+        return True
+    if not isinstance(product, Mapping) or not product:
+        return False
+    return all(
+        value is None or value == "" or (_is_number(value) and value == 0) for value in product.values()
+    )

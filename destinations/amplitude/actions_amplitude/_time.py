@@ -1,0 +1,105 @@
+"""Timestamps for Amplitude: ``time``, ``session_id`` and groupIdentify's ``time`` in epoch milliseconds."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Final
+
+from actions._clock import get_clock
+from actions._dates import parse_date
+
+__all__ = ["format_session_id", "group_identify_time", "js_truthy", "session_id_ms", "time_ms"]
+
+# A plain decimal number written as a string ("1629213675449", "-1", "1700000000.5").
+_NUMERIC: Final = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
+# The shape Segment libraries send ("2021-08-17T15:21:15.449Z"), parsed without the general parser.
+_ISO_UTC: Final = re.compile(
+    r"([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])"
+    r"(?:\.([0-9]{1,3}))?Z\Z"
+)
+_EPOCH_ORDINAL: Final = _dt.date(1970, 1, 1).toordinal()
+_MS_PER_DAY: Final = 86_400_000
+
+
+def js_truthy(value: object) -> bool:
+    """JavaScript truthiness for JSON values: ``0``, ``""``, ``null`` and ``false`` are false."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value == value and value != 0  # NaN is falsy too
+    if isinstance(value, str):
+        return value != ""
+    return True
+
+
+def _iso_utc_ms(text: str) -> int | None:
+    """Epoch ms of a ``YYYY-MM-DDTHH:MM:SS[.sss]Z`` string, as ``Date`` computes it (a day past the
+    month's end rolls over, as in JavaScript); ``None`` for any other shape."""
+    match = _ISO_UTC.match(text)
+    if match is None or match.group(1) == "0000":
+        return None
+    year, month, day, hour, minute, second, fraction = match.groups()
+    days = _dt.date(int(year), int(month), 1).toordinal() - _EPOCH_ORDINAL + int(day) - 1
+    millis = int(fraction.ljust(3, "0")) if fraction else 0
+    return days * _MS_PER_DAY + ((int(hour) * 60 + int(minute)) * 60 + int(second)) * 1000 + millis
+
+
+def _epoch_ms(value: object) -> int | None:
+    """Epoch milliseconds of a timestamp value, or ``None`` when it is not a valid date.
+
+    A numeric string is read as the number of milliseconds it spells, exactly like the number
+    itself. (The reference hands such strings to dayjs, whose pattern reads "1629213675449" as a
+    year-month-day-hour... and yields a date thousands of years ago; that is a deliberate fix.)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        if _NUMERIC.match(value):
+            return parse_date(float(value))
+        fast = _iso_utc_ms(value)
+        return fast if fast is not None else parse_date(value)
+    if isinstance(value, int | float):
+        return parse_date(value)
+    return None
+
+
+def time_ms(value: object) -> int | None:
+    """The event ``time`` to send: ``None`` (send no time, Amplitude uses the upload time) when
+    the value is missing, falsy (``0``) or not a date.
+
+    >>> time_ms("2021-06-08")
+    1623110400000
+    >>> time_ms("1629213675449")
+    1629213675449
+    """
+    if not js_truthy(value):
+        return None
+    return _epoch_ms(value)
+
+
+def session_id_ms(value: object) -> int | None:
+    """The ``session_id`` to send (session start, epoch ms), or ``None`` to send none.
+
+    Same rules as :func:`time_ms`: the reference also reads strings of digits as milliseconds,
+    and numbers as milliseconds without any seconds heuristic (``-1`` stays ``-1``).
+    """
+    return time_ms(value)
+
+
+def format_session_id(value: object) -> int | None:
+    """A session id value as epoch milliseconds, ``None`` where the reference gets ``NaN``.
+
+    This is the reference's ``formatSessionId`` with the numeric-string fix: a string of digits
+    is the number it spells (``"000123"`` is 123), other numeric strings (``"-1"``,
+    ``"1700000000.5"``) too, and everything else is parsed as a date.
+    """
+    return _epoch_ms(value)
+
+
+def group_identify_time(value: object) -> int | None:
+    """The ``time`` of groupIdentifyUser's identify call: now when unset, ``None`` (JSON ``null``,
+    the reference's ``NaN``) when unparsable."""
+    if value is None or value == "":
+        return get_clock().now_ms()
+    return _epoch_ms(value)

@@ -1,0 +1,115 @@
+"""The Amplitude destination: settings, actions, presets, authentication check and user deletion."""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal
+
+import httpx
+from actions import DeleteInput, Destination, Preset, RequestClient, Settings, setting
+
+from . import group_identify_user, identify_user, log_event, log_event_v2, log_purchase, map_user
+from ._divergences import KNOWN_DIVERGENCES
+from ._endpoints import endpoint_for, setting_value
+
+__all__ = ["PRESETS", "AmplitudeSettings", "destination", "on_delete", "test_authentication"]
+
+#: The user searched for by the credentials check (any answer but an error means valid credentials).
+AUTH_TEST_USER: Final = "testUser@example.com"
+#: Recorded by Amplitude as who asked for a deletion.
+DELETION_REQUESTER: Final = "segment"
+
+
+class AmplitudeSettings(Settings):
+    """Credentials and data region of one Amplitude project."""
+
+    apiKey: str = setting(
+        label="API Key",
+        description="The project's API key, from the General tab of the project settings in Amplitude.",
+        secret=True,
+    )
+    secretKey: str = setting(
+        label="Secret Key",
+        description=(
+            "The project's secret key, from the same page; used for the credentials check and deletions."
+        ),
+        secret=True,
+    )
+    endpoint: Literal["north_america", "europe"] = setting(
+        "north_america",
+        label="Endpoint Region",
+        description="Where the project's data lives: Amplitude's North American or European data center.",
+        choices={"north_america": "North America", "europe": "Europe"},
+        format="text",
+    )
+
+
+def _credentials(settings: Any) -> tuple[str, str]:
+    return (setting_value(settings, "apiKey") or "", setting_value(settings, "secretKey") or "")
+
+
+async def test_authentication(request: RequestClient, settings: Any) -> httpx.Response:
+    """Search for a user with Basic authentication: Amplitude refuses bad credentials."""
+    # Built as text so the "@" stays as it is, exactly as the reference sends it.
+    url = f"{endpoint_for('usersearch', settings)}?user={AUTH_TEST_USER}"
+    return await request(url, method="GET", auth=_credentials(settings))
+
+
+async def on_delete(request: RequestClient, data: DeleteInput) -> httpx.Response:
+    """Ask Amplitude to delete everything about the user (one user per request)."""
+    return await request(
+        endpoint_for("deletions", data.settings),
+        method="POST",
+        auth=_credentials(data.settings),
+        json={"user_ids": [data.user_id], "requester": DELETION_REQUESTER},
+    )
+
+
+_DEFAULTS_WITH_PAGE_NAME: Final = {
+    **log_event_v2.action.default_mapping,
+    "event_type": {"@template": "Viewed {{name}}"},
+}
+
+PRESETS: Final = (
+    Preset(
+        name="Track Calls", subscribe='type = "track" and event != "Order Completed"', action="logEventV2"
+    ),
+    Preset(
+        name="Order Completed Calls",
+        subscribe='type = "track" and event = "Order Completed"',
+        action="logPurchase",
+    ),
+    Preset(
+        name="Page Calls", subscribe='type = "page"', action="logEventV2", mapping=_DEFAULTS_WITH_PAGE_NAME
+    ),
+    Preset(
+        name="Screen Calls",
+        subscribe='type = "screen"',
+        action="logEventV2",
+        mapping=_DEFAULTS_WITH_PAGE_NAME,
+    ),
+    Preset(name="Identify Calls", subscribe='type = "identify"', action="identifyUser"),
+)
+
+destination = Destination(
+    name="Actions Amplitude",
+    slug="amplitude",
+    description=(
+        "Send events, purchases, user and group properties and user aliases to Amplitude, in North America "
+        "or "
+        "Europe. Event actions can also deliver in batches, retrying only the events Amplitude did not "
+        "accept."
+    ),
+    settings=AmplitudeSettings,
+    actions=[
+        log_event.action,
+        identify_user.action,
+        map_user.action,
+        group_identify_user.action,
+        log_purchase.action,
+        log_event_v2.action,
+    ],
+    presets=PRESETS,
+    test_authentication=test_authentication,
+    on_delete=on_delete,
+    known_divergences=KNOWN_DIVERGENCES,
+)

@@ -1,0 +1,133 @@
+"""The ``identifyUser`` action: set user properties (and the user id of a device) with the Identify API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import httpx
+from actions import Action, ExecuteInput, Field, RequestClient
+from actions._js import json_stringify
+
+from . import _fields
+from ._endpoints import endpoint_for, setting_value
+from ._event import (
+    IDENTIFY_KEYS,
+    apply_platform_rules,
+    finish_event,
+    min_id_length_options,
+    split_payload,
+    user_agent_fields,
+)
+from ._user_properties import merge_utm_and_referrer
+
+__all__ = ["action", "build_identification", "identify_form"]
+
+#: The Identify API records the library as Segment whatever the mapping says.
+IDENTIFY_LIBRARY: Final = "segment"
+_CONTROLS: Final = (
+    "utm_properties", "referrer", "userAgent", "userAgentParsing", "includeRawUserAgent", "userAgentData",
+    "min_id_length", "library",
+)  # fmt: skip
+
+
+def build_identification(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The identification object for an identifyUser payload.
+
+    UTM and referrer operations are merged after the mapped user properties, so they win.
+    """
+    properties = split_payload(payload, _CONTROLS)
+    apply_platform_rules(properties, payload.get("library"))
+    merged = merge_utm_and_referrer(
+        properties.get("user_properties"),
+        payload.get("utm_properties"),
+        payload.get("referrer"),
+        traits_first=True,
+    )
+    if merged is not None:
+        properties["user_properties"] = merged
+    return finish_event(user_agent_fields(payload), properties, IDENTIFY_LIBRARY, IDENTIFY_KEYS)
+
+
+def options_json(min_id_length: object) -> str | None:
+    """The form's ``options`` value, or ``None`` to leave it out (the reference sends ``undefined``)."""
+    options = min_id_length_options(min_id_length)
+    return json_stringify(options) if options else None
+
+
+def identify_form(settings: Any, identification: Any, min_id_length: object) -> dict[str, str | None]:
+    """Form fields of an Identify API call; ``None`` values are left out of the body."""
+    return {
+        "api_key": setting_value(settings, "apiKey"),
+        "identification": json_stringify(identification),
+        "options": options_json(min_id_length),
+    }
+
+
+async def perform(request: RequestClient, data: ExecuteInput[Any]) -> httpx.Response:
+    identification = build_identification(data.payload)
+    form = identify_form(data.settings, identification, data.payload.get("min_id_length"))
+    return await request(endpoint_for("identify", data.settings), method="POST", form=form)
+
+
+def fields() -> dict[str, Field]:
+    event = _fields.event_schema()
+    return {
+        "user_id": event["user_id"],
+        "device_id": event["device_id"],
+        "user_properties": Field(
+            label="User Properties",
+            type="object",
+            description=(
+                "Properties to set on the user. May also hold operations such as `$set`, `$setOnce` or "
+                "`$add`."
+            ),
+            default={"@path": "$.traits"},
+        ),
+        "groups": event["groups"],
+        **_fields.device_and_location_fields(),
+        "paying": Field(
+            label="Is Paying", type="boolean", description="Whether the user is a paying customer."
+        ),
+        "start_version": Field(
+            label="Initial Version", type="string", description="Version of the app the user first used."
+        ),
+        "insert_id": Field(
+            label="Insert ID",
+            type="string",
+            description=(
+                "Deduplication key: Amplitude ignores a repeat of an insert ID it saw in the last 7 days."
+            ),
+        ),
+        "userAgent": _fields.user_agent(),
+        "userAgentParsing": _fields.user_agent_parsing(),
+        "includeRawUserAgent": _fields.include_raw_user_agent(),
+        "utm_properties": _fields.utm_properties(),
+        "referrer": _fields.referrer(),
+        "min_id_length": _fields.min_id_length(),
+        "library": Field(
+            label="Library",
+            type="string",
+            description=(
+                "Name of the Segment library that sent the call; analytics.js calls without a platform are "
+                "sent "
+                "as `Web`."
+            ),
+            default={"@path": "$.context.library.name"},
+        ),
+        "userAgentData": _fields.user_agent_data(),
+    }
+
+
+action = Action(
+    key="identifyUser",
+    title="Identify User",
+    description=(
+        "Set the user ID of a device, or update a user's properties, without sending an event. UTM and "
+        "referrer "
+        "values are recorded as user properties."
+    ),
+    default_subscription='type = "identify"',
+    fields=fields(),
+    perform=perform,
+)
