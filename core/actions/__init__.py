@@ -23,6 +23,7 @@ from ._clock import Clock, FixedClock, SystemClock, get_clock, use_clock
 from ._destination import (
     DeleteInput,
     Destination,
+    Divergence,
     Preset,
     SandboxRun,
     Subscription,
@@ -79,6 +80,7 @@ __all__ = [
     "Delivered",
     "DependsOn",
     "Destination",
+    "Divergence",
     "Enricher",
     "EnricherOptions",
     "EnricherSpec",

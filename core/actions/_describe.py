@@ -140,7 +140,7 @@ def describe_markdown(destination: Destination, heading_level: int = 2) -> str:
         if action.batching:
             b = action.batching
             keys = f", grouped by {', '.join(f'`{k}`' for k in b.keys)}" if b.keys else ""
-            lines += [f"Batches: up to {b.max_events} events and {b.max_bytes} bytes per request{keys}.", ""]
+            lines += [f"Batches: up to {b.max_events} events and {b.max_bytes} bytes per call{keys}.", ""]
         if action.fields:
             lines += [*_TABLE_HEAD, *_field_rows(action.fields), ""]
     return "\n".join(lines).rstrip() + "\n"

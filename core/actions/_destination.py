@@ -8,7 +8,9 @@ deletion), so the CLI, the delivery engine and the test harness share one code p
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import functools
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -29,9 +31,9 @@ from ._request import HttpSession, RequestClient, RequestOptions, response_data
 from ._settings import Settings, secret_values, settings_fields
 
 __all__ = [
-    "AuthenticationFailed",
     "DeleteInput",
     "Destination",
+    "Divergence",
     "Preset",
     "SandboxRun",
     "Subscription",
@@ -78,6 +80,35 @@ class DeleteInput:
 
 
 @dataclass(frozen=True)
+class Divergence:
+    """A deliberate difference from the reference, and exactly how it shows in golden cases.
+
+    A golden case counts as an expected divergence only when *every* line of its comparison is
+    explained by a divergence that applies to it, so a broad case pattern cannot hide an
+    unrelated failure.
+
+    Args:
+        name: Short handle.
+        reason: Why we differ (``actions conformance run --show-divergences`` prints it).
+        cases: ``fnmatch`` patterns of the case ids that may show it.
+        differences: Regular expressions over comparison lines (as
+            :func:`actions.testing.conformance.compare` writes them); a matching line is
+            explained. The default explains any line.
+    """
+
+    name: str
+    reason: str
+    cases: tuple[str, ...]
+    differences: tuple[str, ...] = (".*",)
+
+    def applies_to(self, case_id: str) -> bool:
+        return any(fnmatch.fnmatchcase(case_id, pattern) for pattern in self.cases)
+
+    def explains(self, line: str) -> bool:
+        return any(re.fullmatch(pattern, line, re.DOTALL) for pattern in self.differences)
+
+
+@dataclass(frozen=True)
 class SandboxRun:
     """A running local stand-in for the vendor API (see ``Destination.emulator``)."""
 
@@ -107,8 +138,10 @@ class Destination(BaseModel):
         on_delete: ``async (request, DeleteInput)``: delete a user's data (privacy requests).
         emulator: ``(host, port, **options) -> context manager of SandboxRun``: a local fake of the
             vendor API used by ``actions run --sandbox`` and ``actions emulator``.
-        known_divergences: Golden-case ids (or ``fnmatch`` patterns) where this destination
-            deliberately differs from the reference, with the reason.
+        known_divergences: Where this destination deliberately differs from the reference's
+            golden cases (see :class:`Divergence`).
+        rate_limit: Most requests per second the vendor accepts from one sender; the delivery
+            engine paces requests to it unless the operator overrides it (``None``: no limit).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -123,7 +156,8 @@ class Destination(BaseModel):
     test_authentication: TestAuthenticationFn | None = None
     on_delete: OnDeleteFn | None = None
     emulator: EmulatorFn | None = None
-    known_divergences: dict[str, str] = PydanticField(default_factory=dict)
+    known_divergences: tuple[Divergence, ...] = ()
+    rate_limit: float | None = PydanticField(default=None, gt=0)
 
     @model_validator(mode="before")
     @classmethod

@@ -212,7 +212,7 @@ class HTTPError(IntegrationError):
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
         status = response.status_code
-        super().__init__(response.reason_phrase or str(status), code=_http_code(status), status=status)
+        super().__init__(status_text(response), code=_http_code(status), status=status)
 
     @property
     def retry_after(self) -> float | None:
@@ -226,6 +226,24 @@ class NetworkError(IntegrationError):
 
     def __init__(self, message: str, code: str = "ETIMEDOUT") -> None:
         super().__init__(message, code=code)
+
+
+#: RFC 9110's reason phrases where httpx's table still has the older ones (Node uses these).
+_CURRENT_PHRASES = {
+    413: "Payload Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    418: "I'm a Teapot",
+    509: "Bandwidth Limit Exceeded",
+}
+
+
+def status_text(response: httpx.Response) -> str:
+    """The status line's reason phrase, or the standard one when the server sent none (HTTP/2)."""
+    sent = response.extensions.get("reason_phrase", b"")
+    if sent:
+        return sent.decode("ascii", errors="replace")
+    return _CURRENT_PHRASES.get(response.status_code) or response.reason_phrase or str(response.status_code)
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -1,49 +1,22 @@
 """Where this destination deliberately sends something other than the reference, and which golden
 differences each choice explains.
 
-``KNOWN_DIVERGENCES`` (case-id pattern to reason) feeds ``Destination.known_divergences``, which is
-all the conformance runner reads. Since most golden cases show some of these differences, the
-patterns name action families; :func:`unexplained` keeps them honest by checking that every
-difference in a divergent case is one that a matching divergence documents (the test suite runs it
-on every case).
+Most golden cases show some of these differences, so the case patterns name action families;
+each divergence also lists the exact comparison lines it explains, and the conformance runner
+calls a case divergent only when every one of its differences is explained.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["DIVERGENCES", "KNOWN_DIVERGENCES", "Divergence", "unexplained"]
+from actions import Divergence
+
+__all__ = ["DIVERGENCES"]
 
 # Prefixes of the comparison lines for a request's event object, identification or mapping.
 _EVENT = r"requests\[\d+\]\.body\.events\[\d+\]"
 _IDENTIFICATION = r"requests\[\d+\]\.form\.identification(?:\[\d+\])?"
-
-
-@dataclass(frozen=True)
-class Divergence:
-    """One deliberate difference: why, which cases show it, and what it looks like in a comparison.
-
-    Attributes:
-        name: Short handle.
-        reason: Why we differ (shown by ``actions conformance run --show-divergences``).
-        cases: ``fnmatch`` patterns of the case ids that may show it.
-        differences: Regular expressions; a comparison line matching one is explained.
-    """
-
-    name: str
-    reason: str
-    cases: tuple[str, ...]
-    differences: tuple[str, ...]
-
-    def applies_to(self, case_id: str) -> bool:
-        return any(fnmatch.fnmatchcase(case_id, pattern) for pattern in self.cases)
-
-    def explains(self, line: str) -> bool:
-        return any(re.fullmatch(pattern, line, re.DOTALL) for pattern in self.differences)
 
 
 # Case families by action: "<group>/<action>/<name>", plus the groups that name no action.
@@ -154,21 +127,3 @@ DIVERGENCES: Final = (
         ),
     ),
 )
-
-
-def _merged_reasons(divergences: Iterable[Divergence]) -> dict[str, str]:
-    reasons: dict[str, list[str]] = {}
-    for divergence in divergences:
-        for pattern in divergence.cases:
-            reasons.setdefault(pattern, []).append(divergence.reason)
-    return {pattern: " ".join(texts) for pattern, texts in reasons.items()}
-
-
-#: Case-id pattern to reason, for ``Destination.known_divergences``.
-KNOWN_DIVERGENCES: Final = _merged_reasons(DIVERGENCES)
-
-
-def unexplained(case_id: str, differences: Iterable[str]) -> list[str]:
-    """The comparison lines of ``case_id`` that no divergence applying to it explains."""
-    applicable = [d for d in DIVERGENCES if d.applies_to(case_id)]
-    return [line for line in differences if not any(d.explains(line) for d in applicable)]

@@ -361,12 +361,14 @@ _PRIORITY_OS: Final[tuple[_OsRule, ...]] = (
 _FALLBACK_OS: Final[tuple[_OsRule, ...]] = ((_rx(r"mac os x|macintosh|mac_powerpc"), "Mac OS"),)
 _SYMBIAN = _rx(r"symbian|symbos|s60;|series ?60")
 _IOS_FORM = _rx(r"ip(?:hone|od|ad)(?:.*os ([\w]+) like mac|; opera)")
+# Apple networking-stack agents of iOS apps ("MyApp/5 CFNetwork/1410.0.3 Darwin/22.6.0").
+_CFNETWORK = _rx(r"cfnetwork/.+darwin")
 
 
 def _os_name(ua: str, os: OS | None) -> str | None:
     family = os.family if os is not None else None
     if family == "iOS":
-        return "iOS" if _IOS_FORM.search(ua) else None
+        return "iOS" if _IOS_FORM.search(ua) or _CFNETWORK.search(ua) else None
     for pattern, name in _PRIORITY_OS:
         if match := pattern.search(ua):
             return name if name is not None else match.group(1)
@@ -467,7 +469,9 @@ _MODEL_RULES: Final[tuple[_ModelRule, ...]] = (
     *_models("Samsung", _TABLET, r"(nexus 10)"),
     *_models("Samsung", _MOBILE, r"(?:samsung[- ])?((?:s[cgp]h|gt|sm)-[\w-]+)", r"(galaxy nexus|nexus s)"),
     *_models("Google", _TABLET, r"(pixel c)"),
-    *_models("Google", _MOBILE, r"(pixel(?: \w+)*)"),
+    # Only the Pixel names the reference's tables knew (digits and a/x/l suffixes): "Pixel 8 Pro"
+    # is a device it does not recognise, so it has no vendor there.
+    *_models("Google", _MOBILE, r"(pixel[\daxl ]{0,6})"),
     *_models("LG", _MOBILE, r".*\b(nexus [45]).*"),
     *_models("Huawei", _MOBILE, r"(nexus 6p)"),
     *_models("Motorola", _MOBILE, r"(nexus 6)"),
@@ -555,6 +559,10 @@ def _marker_type(ua: str) -> str | None:
     return None
 
 
+# Families the reference recognises only through the model rules above; other members get no vendor.
+_UNRECOGNISED_FAMILIES = _rx(r"^pixel\b")
+
+
 def _strip_vendor(model: str, vendor: str) -> str:
     prefix = re.match(rf"{re.escape(vendor)}[ _-]?", model, re.IGNORECASE)
     return model[prefix.end() :] if prefix and prefix.end() < len(model) else model
@@ -579,7 +587,7 @@ def _android_device(ua: str, device: Device | None) -> _Device:
                 form = rule.type or (_MOBILE if _MOBILE_SAFARI.search(ua) else _TABLET)
                 return _Device(rule.vendor, name.strip(), form)
         vendor = _VENDOR_NAMES.get(device.brand or "") if device is not None else None
-        if vendor is not None:
+        if vendor is not None and not _UNRECOGNISED_FAMILIES.match(model):
             return _Device(vendor, _strip_vendor(model, vendor), _MOBILE)
         tail = ua[field.end() :] if field else ""
         if _SAFARI.search(tail):

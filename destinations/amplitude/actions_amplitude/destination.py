@@ -8,7 +8,7 @@ import httpx
 from actions import DeleteInput, Destination, Preset, RequestClient, Settings, setting
 
 from . import group_identify_user, identify_user, log_event, log_event_v2, log_purchase, map_user
-from ._divergences import KNOWN_DIVERGENCES
+from ._divergences import DIVERGENCES
 from ._endpoints import endpoint_for, setting_value
 
 __all__ = ["PRESETS", "AmplitudeSettings", "destination", "on_delete", "test_authentication"]
@@ -111,5 +111,5 @@ destination = Destination(
     presets=PRESETS,
     test_authentication=test_authentication,
     on_delete=on_delete,
-    known_divergences=KNOWN_DIVERGENCES,
+    known_divergences=DIVERGENCES,
 )

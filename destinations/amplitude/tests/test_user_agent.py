@@ -205,3 +205,19 @@ def test_parsing_is_cached_with_a_bounded_lru() -> None:
     maxsize = parse_user_agent.cache_info().maxsize
     assert maxsize is not None
     assert maxsize > 0
+
+
+def test_cfnetwork_agents_of_ios_apps_are_ios_with_the_os_as_model() -> None:
+    assert parse_user_agent_properties("MyApp/5 CFNetwork/1410.0.3 Darwin/22.6.0") == {
+        "os_name": "iOS",
+        "device_model": "iOS",
+    }
+
+
+def test_pixel_names_the_reference_did_not_know_get_no_vendor() -> None:
+    chrome = "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.43 Mobile Safari/537.36"
+    known = parse_user_agent_properties(f"Mozilla/5.0 (Linux; Android 13; Pixel 7) {chrome}")
+    unknown = parse_user_agent_properties(f"Mozilla/5.0 (Linux; Android 14; Pixel 8 Pro) {chrome}")
+    assert known["device_manufacturer"] == "Google"
+    assert "device_manufacturer" not in unknown
+    assert (unknown["device_model"], unknown["device_type"]) == ("Pixel 8 Pro", "mobile")
