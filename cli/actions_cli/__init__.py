@@ -22,9 +22,9 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    from . import _check, _conformance, _describe, _plugins
+    from . import _check, _conformance, _describe, _emulator, _init, _plugins, _replay, _run
 
-    for module in (_plugins, _describe, _check, _conformance):
+    for module in (_plugins, _describe, _check, _conformance, _init, _run, _replay, _emulator):
         module.register(cli)
 
 
