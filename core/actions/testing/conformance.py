@@ -395,7 +395,7 @@ def _mapping_case(case: Mapping[str, Any]) -> dict[str, Any]:
 
     golden = case.get("output", {})
     mapping = golden.get("effective_mapping", case.get("mapping"))
-    payload = golden.get("effective_payload", case.get("payload"))
+    payload = golden.get("effective_payload", case.get("payload", UNDEFINED))
     op = case.get("op", "transform")
     try:
         if op == "validate":
@@ -535,6 +535,11 @@ def compare(case: Mapping[str, Any], ours: Mapping[str, Any]) -> list[str]:
             if key in golden or key in ours:
                 _diff_dict(key, ours.get(key), golden.get(key), out)
         _compare_error(ours.get("error"), golden.get("error"), out)
+        ours_error, golden_error = ours.get("error"), golden.get("error")
+        if ours_error and golden_error and ours_error.get("name") != golden_error.get("name"):
+            out.append(
+                f"error.name: got {_short(ours_error.get('name'))}, expected {_short(golden_error.get('name'))}"
+            )
         return out
     _compare_error(ours.get("error"), golden.get("error"), out)
     _compare_requests(list(ours.get("requests", [])), list(golden.get("requests", [])), out)

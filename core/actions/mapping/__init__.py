@@ -1,0 +1,122 @@
+"""The mapping language: declarative mappings from an event onto an action's fields.
+
+A mapping is a JSON value. Raw values are copied to the output; *directives* (objects whose
+key starts with ``@``) read from the event and transform what they read::
+
+    >>> from actions.mapping import transform
+    >>> transform({"name": {"@path": "$.traits.name"}, "kind": "user"}, {"traits": {"name": "Ada"}})
+    {'name': 'Ada', 'kind': 'user'}
+
+Behaviour follows the reference implementation exactly, quirks included; see
+``docs/mapping.md`` for the full language reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .._errors import MappingError
+from .._js import UNDEFINED, js_type
+from ._compile import cached_program
+from ._paths import get
+from ._validate import check_mapping
+
+__all__ = ["compile", "get", "transform", "transform_batch", "validate"]
+
+_STACK_OVERFLOW = "Maximum call stack size exceeded"
+
+
+def _payload(payload: Any) -> Any:
+    if payload is UNDEFINED:
+        return {}
+    if type(payload) is dict or isinstance(payload, dict):
+        return payload
+    raise MappingError(f"data must be an object, got {js_type(payload)}")
+
+
+def _wrap(error: Exception) -> MappingError:
+    """Turn an unexpected Python exception into the one error type this package raises."""
+    if isinstance(error, RecursionError):
+        return MappingError(_STACK_OVERFLOW, kind="RangeError")
+    return MappingError(str(error) or type(error).__name__, kind=type(error).__name__)
+
+
+def transform(mapping: Any, payload: Any = UNDEFINED) -> Any:
+    """Resolve ``mapping`` against ``payload`` (an event object; omitted means ``{}``).
+
+    The mapping is validated first (every problem is reported at once), then resolved;
+    undefined values are removed from objects recursively. Returns ``UNDEFINED`` when the
+    result itself is undefined (for example a top-level ``@path`` to a missing key).
+    ``UNDEFINED`` items inside arrays are kept; :func:`actions._js.json_stringify` writes them
+    as ``null``.
+
+    Raises:
+        MappingError: the payload is not an object, the mapping is invalid, or a directive
+            failed while resolving. ``kind`` names the reference's error class.
+    """
+    try:
+        data = _payload(payload)
+        return cached_program(mapping).run(data)
+    except MappingError:
+        raise
+    except Exception as error:
+        raise _wrap(error) from error
+
+
+def transform_batch(mapping: Any, payloads: Any = None) -> list[Any]:
+    """Validate ``mapping`` once and resolve it against each payload in ``payloads``.
+
+    Items are not checked to be objects (a ``null`` item resolves paths to ``null``, as in the
+    reference). ``None`` means an empty batch.
+    """
+    try:
+        if payloads is None:
+            payloads = []
+        if not isinstance(payloads, list | tuple):
+            raise MappingError(f"data must be an array, got {js_type(payloads)}")
+        run = cached_program(mapping).run
+        return [run(item) for item in payloads]
+    except MappingError:
+        raise
+    except Exception as error:
+        raise _wrap(error) from error
+
+
+def validate(mapping: Any) -> None:
+    """Raise :class:`MappingError` describing every problem in ``mapping``; return if it is valid.
+
+    One problem is reported with ``kind="ValidationError"``; problems found while walking
+    objects are collected into ``kind="AggregateError"`` (as the reference does, even for one).
+    ``messages`` holds each message, such as ``/oops/@merge should be an object but it is an array.``
+    """
+    try:
+        check_mapping(mapping)
+    except MappingError:
+        raise
+    except Exception as error:
+        raise _wrap(error) from error
+
+
+def compile(mapping: Any) -> Callable[[Any], Any]:  # noqa: A001 - the name the API promises
+    """Validate ``mapping`` once and return a fast function ``payload -> result``.
+
+    Compiled mappings are cached (bounded LRU, keyed on the mapping's value), so calling
+    ``compile`` or :func:`transform` again with an equal mapping reuses the closures.
+    """
+    try:
+        run = cached_program(mapping).run
+    except MappingError:
+        raise
+    except Exception as error:
+        raise _wrap(error) from error
+
+    def mapped(payload: Any = None) -> Any:
+        try:
+            return run(_payload(payload))
+        except MappingError:
+            raise
+        except Exception as error:
+            raise _wrap(error) from error
+
+    return mapped
