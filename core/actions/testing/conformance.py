@@ -535,11 +535,9 @@ def compare(case: Mapping[str, Any], ours: Mapping[str, Any]) -> list[str]:
             if key in golden or key in ours:
                 _diff_dict(key, ours.get(key), golden.get(key), out)
         _compare_error(ours.get("error"), golden.get("error"), out)
-        ours_error, golden_error = ours.get("error"), golden.get("error")
-        if ours_error and golden_error and ours_error.get("name") != golden_error.get("name"):
-            out.append(
-                f"error.name: got {_short(ours_error.get('name'))}, expected {_short(golden_error.get('name'))}"
-            )
+        mine, theirs = ours.get("error"), golden.get("error")
+        if mine and theirs and mine.get("name") != theirs.get("name"):
+            out.append(f"error.name: got {_short(mine.get('name'))}, expected {_short(theirs.get('name'))}")
         return out
     _compare_error(ours.get("error"), golden.get("error"), out)
     _compare_requests(list(ours.get("requests", [])), list(golden.get("requests", [])), out)
