@@ -241,7 +241,7 @@ _CURRENT_PHRASES = {
 def status_text(response: httpx.Response) -> str:
     """The status line's reason phrase, or the standard one when the server sent none (HTTP/2)."""
     sent = response.extensions.get("reason_phrase", b"")
-    if sent:
+    if isinstance(sent, bytes) and sent:
         return sent.decode("ascii", errors="replace")
     return _CURRENT_PHRASES.get(response.status_code) or response.reason_phrase or str(response.status_code)
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import Field as PydanticField
 from pydantic.alias_generators import to_camel
 
 __all__ = [
@@ -101,7 +102,8 @@ class Field(_Model):
     depends_on: DependsOn | None = None
     # Presentation hints carried for UIs and docs; no effect at run time.
     placeholder: str | None = None
-    default_object_ui: str | None = None
+    default_object_ui: str | None = PydanticField(default=None, alias="defaultObjectUI")
+    unsafe_hidden: bool = PydanticField(default=False, alias="unsafe_hidden")
     dynamic: bool = False
     hidden: bool = False
     category: str | None = None
