@@ -9,8 +9,8 @@ from actions import DeleteInput, Destination, Preset, RequestClient, Settings, s
 
 from . import group_identify_user, identify_user, log_event, log_event_v2, log_purchase, map_user
 from ._divergences import DIVERGENCES
-from ._sandbox import sandbox
 from ._endpoints import endpoint_for, setting_value
+from ._sandbox import sandbox
 
 __all__ = ["PRESETS", "AmplitudeSettings", "destination", "on_delete", "test_authentication"]
 
