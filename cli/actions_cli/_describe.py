@@ -21,13 +21,15 @@ from ._output import print_json
 )
 def describe_command(slug: str, fmt: str) -> None:
     """Describe destination SLUG: settings, actions with their fields and default mappings, presets."""
-    destination = get_registry().destination(slug)
+    registry = get_registry()
+    destination = registry.destination(slug)
+    enrichers = registry.enrichers_of(slug)
     if fmt == "json":
-        print_json(describe(destination))
+        print_json(describe(destination, enrichers))
     elif fmt == "markdown":
-        click.echo(describe_markdown(destination), nl=False)
+        click.echo(describe_markdown(destination, enrichers=enrichers), nl=False)
     else:
-        click.echo(describe_text(destination), nl=False)
+        click.echo(describe_text(destination, enrichers), nl=False)
 
 
 def register(cli: click.Group) -> None:

@@ -32,6 +32,10 @@ def plugins_command(as_json: bool) -> None:
             }
             for slug, d in destinations.items()
         ],
+        "enrichers": [
+            {"name": name, "description": spec.description, "params": dict(spec.params)}
+            for name, spec in registry.enrichers().items()
+        ],
         "plugins": [
             {
                 "name": p.name,
@@ -39,6 +43,7 @@ def plugins_command(as_json: bool) -> None:
                 "version": p.version,
                 "hooks": p.hooks,
                 "destinations": p.destinations,
+                "enrichers": p.enrichers,
             }
             for p in registry.plugins
         ],
@@ -55,6 +60,8 @@ def plugins_command(as_json: bool) -> None:
     for item in data["destinations"]:
         source = f"{item['package']} {item['version']}" if item["package"] else "registered directly"
         click.echo(f"{item['slug']:<16} {item['name']}  ({source}; actions: {', '.join(item['actions'])})")
+    for enricher in data["enrichers"]:
+        click.echo(f"{'enricher':<16} {enricher['name']}: {enricher['description']}")
     for failure in data["failed"]:
         source = f" ({failure['package']} {failure['version']})" if failure["package"] else ""
         click.echo(f"FAILED {failure['name']}{source}: {failure['error']}", err=True)

@@ -7,10 +7,12 @@ drift from the code.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from ._action import Action
 from ._destination import Destination
+from ._enrichers import EnricherSpec
 from ._fields import Field
 
 __all__ = ["describe", "describe_markdown", "describe_text"]
@@ -38,8 +40,15 @@ def _action(action: Action) -> dict[str, Any]:
     return data
 
 
-def describe(destination: Destination) -> dict[str, Any]:
-    """Everything a user or tool needs to configure ``destination``, as JSON-ready data."""
+def _enricher(spec: EnricherSpec) -> dict[str, Any]:
+    return {"description": spec.description, "params": dict(spec.params)}
+
+
+def describe(destination: Destination, enrichers: Sequence[EnricherSpec] = ()) -> dict[str, Any]:
+    """Everything a user or tool needs to configure ``destination``, as JSON-ready data.
+
+    ``enrichers`` are those its plugin offers (``actions run --enrich NAME``).
+    """
     return {
         "slug": destination.slug,
         "name": destination.name,
@@ -47,6 +56,7 @@ def describe(destination: Destination) -> dict[str, Any]:
         "settings": {k: _field(f) for k, f in destination.settings_fields.items()},
         "actions": {k: _action(a) for k, a in destination.actions.items() if not a.hidden},
         "presets": [p.model_dump(mode="json") for p in destination.presets],
+        "enrichers": {spec.name: _enricher(spec) for spec in enrichers},
         "features": {
             "authentication_check": destination.test_authentication is not None,
             "deletion": destination.on_delete is not None,
@@ -97,8 +107,10 @@ _TABLE_HEAD = [
 ]
 
 
-def describe_markdown(destination: Destination, heading_level: int = 2) -> str:
-    """The destination's reference as Markdown: settings, presets, then every action's fields."""
+def describe_markdown(
+    destination: Destination, heading_level: int = 2, enrichers: Sequence[EnricherSpec] = ()
+) -> str:
+    """The destination's reference as Markdown: settings, presets, enrichers, every action's fields."""
     h = "#" * heading_level
     lines = [f"{h} {destination.name} (`{destination.slug}`)", ""]
     if destination.description:
@@ -130,6 +142,12 @@ def describe_markdown(destination: Destination, heading_level: int = 2) -> str:
         for preset in destination.presets:
             lines.append(f"| {preset.name} | `{_cell(preset.subscribe)}` | `{preset.action}` |")
         lines.append("")
+    if enrichers:
+        lines += [f"{h}# Enrichers", "", "Enable with `actions run --enrich NAME`.", ""]
+        for spec in enrichers:
+            lines += [f"- `{spec.name}`: {spec.description}"]
+            lines += [f"  - `{param}`: {meaning}" for param, meaning in spec.params.items()]
+        lines.append("")
     lines += [f"{h}# Actions", ""]
     for key, action in destination.actions.items():
         if action.hidden:
@@ -146,7 +164,7 @@ def describe_markdown(destination: Destination, heading_level: int = 2) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def describe_text(destination: Destination) -> str:
+def describe_text(destination: Destination, enrichers: Sequence[EnricherSpec] = ()) -> str:
     """A compact plain-text summary for terminals."""
     lines = [f"{destination.name} ({destination.slug})"]
     if destination.description:
@@ -179,4 +197,7 @@ def describe_text(destination: Destination) -> str:
         lines += ["", "Presets:"]
         for preset in destination.presets:
             lines.append(f"  {preset.name}: {preset.subscribe} -> {preset.action}")
+    if enrichers:
+        lines += ["", "Enrichers (actions run --enrich NAME):"]
+        lines += [f"  {spec.name}: {spec.description}" for spec in enrichers]
     return "\n".join(lines) + "\n"

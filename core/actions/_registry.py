@@ -145,6 +145,11 @@ class Registry:
         )
         raise UnknownDestinationError(f"no destination {slug!r}{hint} (installed: {installed}){extra}")
 
+    def enrichers_of(self, slug: str) -> list[EnricherSpec]:
+        """The enrichers offered by the plugin that registered destination ``slug``."""
+        info = self.plugin_for(slug)
+        return [self._enrichers[name] for name in info.enrichers] if info else []
+
     def plugin_for(self, slug: str) -> PluginInfo | None:
         for info in self.plugins:
             if slug in info.destinations:

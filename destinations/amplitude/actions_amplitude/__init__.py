@@ -11,10 +11,16 @@ from typing import Any
 from actions import hookimpl
 
 from .destination import AmplitudeSettings, destination
+from .sessions import SESSIONS
 
-__all__ = ["AmplitudeSettings", "destination", "register_destinations"]
+__all__ = ["AmplitudeSettings", "destination", "register_destinations", "register_enrichers"]
 
 
 @hookimpl
 def register_destinations(register: Any) -> None:
     register(destination)
+
+
+@hookimpl
+def register_enrichers(register: Any) -> None:
+    register(SESSIONS)
