@@ -1,0 +1,72 @@
+"""``actions replay``: send the events of a dead-letter file again, each to the action that failed."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from actions import ConfigurationError
+from actions.delivery import dead_letter_reader
+
+from ._output import EXIT_OK
+from ._run import deliver, delivery_options
+
+__all__ = ["replay_command"]
+
+
+def recorded_destination(path: str | Path) -> str | None:
+    """The destination named by the first dead-letter record (``None`` for an empty file)."""
+    with open(path, encoding="utf-8", newline="\n") as stream:
+        for text in stream:
+            if not text.strip():
+                continue
+            try:
+                record = json.loads(text)
+            except ValueError:
+                raise ConfigurationError(
+                    f"{path} is not a dead-letter file: its first record is not JSON"
+                ) from None
+            slug = record.get("destination") if isinstance(record, dict) else None
+            if not isinstance(slug, str):
+                raise ConfigurationError(f"{path}: the first record names no destination; pass --destination")
+            return slug
+    return None
+
+
+def default_output(path: str | Path) -> str:
+    """``dead-letters.ndjson`` -> ``dead-letters.replay.ndjson``: where the replay's own failures go."""
+    source = Path(path)
+    return str(source.with_name(f"{source.stem}.replay{source.suffix or '.ndjson'}"))
+
+
+@click.command("replay")
+@click.argument("dead_letter_file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--destination", "slug", help="Destination slug [default: the one recorded in the file].")
+@delivery_options
+def replay_command(dead_letter_file: str, slug: str | None, **options: Any) -> None:
+    """Send the events of DEAD_LETTER_FILE again, through the same path as `actions run`.
+
+    A failed delivery is replayed to the action it failed in only (an event delivered to its
+    other actions is not sent to them twice); unreadable input is read again from the text
+    recorded, so a line fixed by hand goes through. The file is not modified: what fails
+    again is appended to --dead-letter (default: FILE with .replay before its extension).
+
+    Exit codes as for `actions run`.
+    """
+    slug = slug or recorded_destination(dead_letter_file)
+    if slug is None:
+        click.echo(f"{dead_letter_file} holds no dead letters: nothing to replay", err=True)
+        sys.exit(EXIT_OK)
+    output = options.get("dead_letter_path") or default_output(dead_letter_file)
+    if Path(output).resolve() == Path(dead_letter_file).resolve():
+        raise click.UsageError("--dead-letter must differ from the file being replayed")
+    events = functools.partial(dead_letter_reader, dead_letter_file)
+    sys.exit(deliver(slug=slug, events=events, default_dead_letter=output, **options))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(replay_command)
