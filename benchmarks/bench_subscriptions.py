@@ -22,7 +22,9 @@ EVENTS = {
 FILTERS = {
     "Track Calls preset": 'type = "track" and event != "Order Completed"',
     "Page Calls preset": 'type = "page"',
-    "default (5 types)": " or ".join(f'type = "{t}"' for t in ("track", "identify", "group", "page", "alias")),
+    "default (5 types)": " or ".join(
+        f'type = "{t}"' for t in ("track", "identify", "group", "page", "alias")
+    ),
     "property >=": 'type = "track" and properties.price >= 100',
     "list index path": "properties.items.0.id = 1",
     "contains + match": 'contains(properties.name, "Nike") and match(context.ip, "1.*")',
