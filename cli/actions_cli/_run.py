@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import click
-from actions import ConfigurationError, Destination, Exchange, SandboxRun, Settings, get_registry
+from actions import (
+    ConfigurationError,
+    Destination,
+    Enricher,
+    EnricherOptions,
+    Exchange,
+    SandboxRun,
+    Settings,
+    get_registry,
+)
 from actions.delivery import Engine, EventReader, Report, RetryPolicy, format_request, read_events
 
 from ._output import EXIT_FAILED, EXIT_OK
@@ -242,13 +251,57 @@ def _sandbox(
         yield sandbox
 
 
-def _settings(destination: Destination, path: str | None, sandbox: SandboxRun | None) -> Settings:
+def _settings(
+    destination: Destination, path: str | None, sandbox: SandboxRun | None
+) -> tuple[Settings, list[str], dict[str, dict[str, str]]]:
+    """Validated settings, plus the enrichers the settings file asks for (its ``enrich`` and
+    ``enrich_options`` keys, which are the run's, not the destination's)."""
     raw = load_settings(destination, path, base=sandbox.settings if sandbox else None)
+    where = f" in {path}" if path else ""
+    names = _names(raw.pop("enrich", None), f"the enrich setting{where}")
+    options = raw.pop("enrich_options", None) or {}
+    if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
+        raise ConfigurationError(f"enrich_options{where} must map enricher names to tables of options")
+    params = {name: {str(k): str(v) for k, v in values.items()} for name, values in options.items()}
     try:
-        return destination.validate_settings(raw)
+        return destination.validate_settings(raw), names, params
     except ConfigurationError as exc:
-        where = f" in {path}" if path else ""
         raise ConfigurationError(f"invalid settings for {destination.slug!r}{where}: {exc}") from None
+
+
+def _names(value: Any, what: str) -> list[str]:
+    """Enricher names from ``a,b``, a list of such strings, or nothing."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
+        raise ConfigurationError(f"{what} must be a name, a comma-separated list or a list of names")
+    return [name.strip() for item in items for name in item.split(",") if name.strip()]
+
+
+def build_enrichers(
+    names: list[str], options: tuple[str, ...], params: dict[str, dict[str, str]], state_path: str | None
+) -> list[Enricher]:
+    """Create the named enrichers, in order, with ``NAME.KEY=VALUE`` options (``KEY=VALUE`` when one)."""
+    if not names:
+        if options or state_path:
+            raise click.UsageError("--enrich-option and --state need --enrich")
+        return []
+    params = {name: dict(params.get(name, {})) for name in names}
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep:
+            raise click.UsageError(f"--enrich-option {option!r}: expected [NAME.]KEY=VALUE")
+        name, dot, param = key.partition(".")
+        if not dot or name not in params:
+            if len(names) != 1:
+                raise click.UsageError(f"--enrich-option {option!r}: say which enricher (NAME.KEY=VALUE)")
+            name, param = names[0], key
+        params[name][param] = value
+    registry = get_registry()
+    specs = [registry.enricher(name) for name in names]
+    state = Path(state_path) if state_path else None
+    return [spec.factory(EnricherOptions(state_path=state, params=params[spec.name])) for spec in specs]
 
 
 class _Console:
@@ -443,6 +496,9 @@ def deliver(
     progress: bool | None,
     json_summary: bool,
     quiet: bool,
+    enrich: tuple[str, ...] = (),
+    enrich_options: tuple[str, ...] = (),
+    state_path: str | None = None,
 ) -> int:
     """Configure, run and report one delivery; returns the exit code.
 
@@ -457,7 +513,9 @@ def deliver(
     if dry_run and progress is None:
         console.progress = False  # the requests are printed on the same terminal
     with _sandbox(destination, sandbox, emulator_options) as running:
-        settings = _settings(destination, settings_path, running)
+        settings, setting_enrichers, enrich_params = _settings(destination, settings_path, running)
+        names = _names(list(enrich), "--enrich") or setting_enrichers
+        enrichers = build_enrichers(names, enrich_options, enrich_params, state_path)
         if dead_letter_path is None:
             dead_letter: Any = _dead_letter_printer if dry_run else default_dead_letter
         else:
@@ -481,6 +539,7 @@ def deliver(
             buffer=buffer,
             shutdown_timeout=shutdown_timeout,
             workers=workers,
+            enrichers=enrichers,
         )
         report = asyncio.run(_drive(engine, events(), console))
         if report_path:
@@ -505,6 +564,26 @@ def deliver(
     show_default=True,
     type=click.Path(dir_okay=False, exists=True, allow_dash=True),
     help='NDJSON (an event or {"batch": [...]} per line) or a JSON array; - for stdin.',
+)
+@click.option(
+    "--enrich",
+    multiple=True,
+    metavar="NAME[,NAME]",
+    help="Pass every event through these enrichers, in this order, before subscriptions "
+    "(`actions plugins` lists them). Default: the settings file's enrich key.",
+)
+@click.option(
+    "--enrich-option",
+    "enrich_options",
+    multiple=True,
+    metavar="[NAME.]KEY=VALUE",
+    help="An enricher option (repeatable); NAME may be left out when one enricher is enabled.",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False),
+    help="File where enrichers keep state between runs (for example, open sessions).",
 )
 @delivery_options
 def run_command(slug: str, events_path: str, **options: Any) -> None:

@@ -26,7 +26,7 @@ from collections.abc import (
     Sequence,
 )
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
@@ -36,6 +36,7 @@ from pydantic import ValidationError
 from .._action import Action, Delivered, Failed, ItemResult
 from .._clock import get_clock, iso_ms
 from .._destination import Destination, Subscription
+from .._enrichers import Enricher, enrich_all, flush_all
 from .._errors import ActionsError, ConfigurationError, IntegrationError, MappingError, SubscriptionError
 from .._request import DEFAULT_TIMEOUT, Exchange, HttpSession
 from .._settings import Settings
@@ -215,6 +216,10 @@ class Engine:
         workers: Processes that parse events and prepare payloads (mapping and validation, most
             of the CPU an event costs) when reading an :class:`~.EventReader`; 1 does it all in
             this process. Needs the ``fork`` start method (Linux, macOS).
+        enrichers: Steps every event goes through, in order, before subscriptions (see
+            :class:`~actions.Enricher`); the engine flushes them at the end (or on stop: nothing
+            they hold is lost) and closes them. Not combinable with ``workers`` > 1, since
+            enrichers need every event, in order, in one process.
         seed: Seeds the retry jitter (for reproducible tests).
         run_id: Identifies the run in dead letters and the report (default: random).
     """
@@ -241,6 +246,7 @@ class Engine:
         buffer: int = 5_000,
         shutdown_timeout: float = 30.0,
         workers: int = 1,
+        enrichers: Sequence[Enricher] = (),
         seed: int | None = None,
         run_id: str | None = None,
     ) -> None:
@@ -250,6 +256,12 @@ class Engine:
             raise ConfigurationError("buffer must be at least 1")
         if workers < 1:
             raise ConfigurationError("workers must be at least 1")
+        if enrichers and workers > 1:
+            raise ConfigurationError(
+                "enrichers cannot be combined with several workers: they need every event, in order, "
+                "in one process"
+            )
+        self._enrichers = list(enrichers)
         self.destination = destination
         self.settings = (
             settings if isinstance(settings, Settings) else destination.validate_settings(settings)
@@ -360,10 +372,15 @@ class Engine:
                     await self._consume(self._feed_prepared(self._reader, pool))
                 else:
                     await self._consume(self._feed(events))
+                if self._enrichers:  # stopped early: what they still hold was read, so it goes on
+                    for event, origin in flush_all(self._enrichers):
+                        self._accept(replace(origin, event=event))
                 self._batcher.flush()
                 await self._drain()
         finally:
             self._running = False
+            for enricher in self._enrichers:
+                enricher.close()
             if pool is not None:
                 pool.close()
             if self._writer is not None:
@@ -445,7 +462,10 @@ class Engine:
             self.report.error = self.redactor.text(f"{type(error).__name__}: {error}")
 
     async def _feed(self, events: EventSource) -> None:
-        chunks = _chunks(events).__aiter__()
+        source = _chunks(events)
+        if self._enrichers:
+            source = self._enriched(source)
+        chunks = source.__aiter__()
         while True:
             self._awaiting_input = True
             try:
@@ -454,9 +474,26 @@ class Engine:
                 return
             finally:
                 self._awaiting_input = False
-            if not await self._take_in(chunk):
+            # Enriched records may come from lines read long before (events held to be put in
+            # order): once released they are taken in even when stopping, so none is lost.
+            if not await self._take_in(chunk, force=bool(self._enrichers)):
                 return
             await asyncio.sleep(0)  # let responses and timers in between chunks
+
+    async def _enriched(self, chunks: AsyncIterator[list[Record]]) -> AsyncIterator[list[Record]]:
+        """``chunks`` with every readable event passed through the enrichers (replays pass as they are)."""
+        async for records in chunks:
+            out: list[Record] = []
+            for record in records:
+                if record.event is None or record.action is not None:
+                    out.append(record)
+                    continue
+                for event, origin in enrich_all(self._enrichers, record.event, record):
+                    out.append(origin if event is origin.event else replace(origin, event=event))
+            yield out
+        released = flush_all(self._enrichers)
+        if released:
+            yield [replace(origin, event=event) for event, origin in released]
 
     async def _feed_prepared(self, reader: EventReader, pool: PreparePool) -> None:
         """Like :meth:`_feed`, with payloads prepared by worker processes a few chunks ahead."""
@@ -498,15 +535,22 @@ class Engine:
             submitter.cancel()
 
     async def _take_in(
-        self, records: list[Record], prepared: list[list[Encoded] | None] | None = None
+        self,
+        records: list[Record],
+        prepared: list[list[Encoded] | None] | None = None,
+        *,
+        force: bool = False,
     ) -> bool:
-        """Accept ``records`` (``prepared``: their deliveries, from a worker); False once stopped."""
+        """Accept ``records`` (``prepared``: their deliveries, from a worker); False once stopped.
+
+        With ``force``, every record is accepted even after a stop.
+        """
         for position, record in enumerate(records):
-            if self._stopping and (record.line is None or record.line != self._last_line):
+            if self._stopping and not force and (record.line is None or record.line != self._last_line):
                 return False
             if self._pending >= self.buffer:
                 await self._wait_for_space()
-                if self._stopping and (record.line is None or record.line != self._last_line):
+                if self._stopping and not force and (record.line is None or record.line != self._last_line):
                     return False
             if prepared is None:
                 self._accept(record)
@@ -530,7 +574,7 @@ class Engine:
         """
         report = self.report
         report.events_in += 1
-        if record.line is not None:
+        if record.line is not None and (self._last_line is None or record.line > self._last_line):
             report.last_line = self._last_line = record.line
         event = record.event
         if event is None:

@@ -40,8 +40,8 @@ def sid(event: dict[str, Any]) -> int | None:
 def run(sessionizer: Sessionizer, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for event in events:
-        out.extend(sessionizer.enrich(event))
-    out.extend(sessionizer.flush())
+        out.extend(e for e, _ in sessionizer.enrich(event))
+    out.extend(e for e, _ in sessionizer.flush())
     return out
 
 
@@ -120,11 +120,11 @@ def test_events_later_than_the_window_never_rewrite_a_session_already_sent() -> 
     first = run(s, [ev(T0), ev(T0 + 10 * MIN), ev(T0 + 60 * MIN), ev(T0 + 70 * MIN)])
     assert [sid(e) for e in first] == [T0, T0, T0 + 60 * MIN, T0 + 60 * MIN]
     # Just before the current session's start: joins it (its id is not changed).
-    assert sid(s.enrich(ev(T0 + 59 * MIN))[0]) == T0 + 60 * MIN
+    assert sid(s.enrich(ev(T0 + 59 * MIN))[0][0]) == T0 + 60 * MIN
     # Inside the previous session's span: joins that one.
-    assert sid(s.enrich(ev(T0 + 5 * MIN))[0]) == T0
+    assert sid(s.enrich(ev(T0 + 5 * MIN))[0][0]) == T0
     # Before anything known: no session rather than a made-up one.
-    assert sid(s.enrich(ev(T0 - 5 * 60 * MIN))[0]) == NO_SESSION
+    assert sid(s.enrich(ev(T0 - 5 * 60 * MIN))[0][0]) == NO_SESSION
 
 
 def test_synthetic_session_events_are_off_by_default_and_named_by_options() -> None:
@@ -206,3 +206,13 @@ def _state(n: int) -> Any:
     from actions_amplitude.sessions import SessionState
 
     return SessionState(n, n)
+
+
+def test_origins_travel_with_their_events_and_synthetic_events_take_their_cause() -> None:
+    s = SESSIONS.factory(EnricherOptions(params={"session_start_event": "session_start"}))
+    out = [*s.enrich(ev(T0 + MIN), "line-2"), *s.enrich(ev(T0), "line-1"), *s.flush()]
+    assert [(e["event"], origin) for e, origin in out] == [
+        ("session_start", "line-1"),
+        ("E", "line-1"),
+        ("E", "line-2"),
+    ]

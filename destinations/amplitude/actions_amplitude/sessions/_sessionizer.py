@@ -37,6 +37,7 @@ from ._store import MemoryStore, SessionState, SessionStore
 __all__ = ["INTEGRATION", "NO_SESSION", "SessionConfig", "Sessionizer", "session_key"]
 
 Event = dict[str, Any]
+Tagged = tuple[Event, Any]
 
 #: The ``integrations`` key the Amplitude actions read ``session_id`` from.
 INTEGRATION = "Actions Amplitude"
@@ -111,34 +112,38 @@ def _with_session(event: Event, session_id: int) -> Event:
 
 
 class Sessionizer:
-    """The enricher: ``enrich(event)`` returns the events ready to go on, in event-time order."""
+    """The enricher: ``enrich(event, origin)`` returns the events ready to go on, in event-time order.
+
+    Each comes back with its ``origin``; a synthetic event gets the origin of the event that
+    started (or revealed the end of) its session.
+    """
 
     def __init__(self, config: SessionConfig | None = None, store: SessionStore | None = None) -> None:
         self.config = config or SessionConfig()
         self.store: SessionStore = store if store is not None else MemoryStore()
-        self._held: list[tuple[int, int, str, Event]] = []
+        self._held: list[tuple[int, int, str, Event, Any]] = []
         self._seq = itertools.count()
         self._watermark: int | None = None  # the latest event time seen
 
     # --- the enricher protocol -------------------------------------------------------------
 
-    def enrich(self, event: Event) -> list[Event]:
+    def enrich(self, event: Event, origin: Any = None) -> list[Tagged]:
         key = session_key(event)
         ts = event_time_ms(event)
         if key is None or ts is None:
-            return [event]
-        out: list[Event] = []
+            return [(event, origin)]
+        out: list[Tagged] = []
         window = self.config.reorder_window_ms
         if self._watermark is not None and ts < self._watermark - window:
-            out.extend(self._assign(key, ts, event))  # too late to reorder
+            out.extend((e, origin) for e in self._assign(key, ts, event))  # too late to reorder
         else:
-            heapq.heappush(self._held, (ts, next(self._seq), key, event))
+            heapq.heappush(self._held, (ts, next(self._seq), key, event, origin))
         if self._watermark is None or ts > self._watermark:
             self._watermark = ts
         out.extend(self._release(self._watermark - window))
         return out
 
-    def flush(self) -> list[Event]:
+    def flush(self) -> list[Tagged]:
         out = list(self._release(None))
         self.store.commit()
         return out
@@ -148,10 +153,10 @@ class Sessionizer:
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _release(self, up_to: int | None) -> Iterator[Event]:
+    def _release(self, up_to: int | None) -> Iterator[Tagged]:
         while self._held and (up_to is None or self._held[0][0] <= up_to):
-            ts, _, key, event = heapq.heappop(self._held)
-            yield from self._assign(key, ts, event)
+            ts, _, key, event, origin = heapq.heappop(self._held)
+            yield from ((out, origin) for out in self._assign(key, ts, event))
 
     def _assign(self, key: str, ts: int, event: Event) -> list[Event]:
         timeout = self.config.timeout_ms
