@@ -3,10 +3,12 @@
 ``python examples/make_examples.py`` writes:
 
 - ``events.ndjson``: a few hundred Segment events of every type, as a website and a mobile app
-  would send them, plus a handful of lines that are not events (broken JSON, an array, an object
-  with no ``type``) and events Amplitude cannot take (a track call with no name, a group call
-  with no group id, an unparseable timestamp, a user id shorter than Amplitude's minimum), so a
-  run shows every outcome.
+  would send them (the README's main job: everything is delivered, or filtered where no preset
+  subscribes).
+- ``messy-events.ndjson``: the same feed with the lines a real one also has: lines that are not
+  events (broken JSON, an array, an object with no ``type``) and events Amplitude cannot take (a
+  track call with no name, a group call with no group id, an unparseable timestamp, a user id
+  shorter than Amplitude's minimum), so a run shows every outcome, dead letters included.
 - ``amplitude-subscriptions.json``: the Amplitude presets spelled out, plus Group and Alias
   calls (which have no preset), ready to edit.
 """
@@ -210,10 +212,10 @@ def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
-def make_events(path: Path, sessions: int = 90) -> int:
+def make_events(path: Path, *, with_problems: bool, sessions: int = 90) -> int:
     generator = Generator(seed=2025)
     lines = [json.dumps(event, ensure_ascii=False) for _ in range(sessions) for event in generator.session()]
-    problems = generator.problems()
+    problems = generator.problems() if with_problems else []
     # Spread the problem lines through the file, as they would arrive.
     step = len(lines) // (len(problems) + 1)
     for index, problem in enumerate(problems, 1):
@@ -250,6 +252,7 @@ def make_subscriptions(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    count = make_events(HERE / "events.ndjson")
+    clean = make_events(HERE / "events.ndjson", with_problems=False)
+    messy = make_events(HERE / "messy-events.ndjson", with_problems=True)
     make_subscriptions(HERE / "amplitude-subscriptions.json")
-    print(f"wrote {count} lines to events.ndjson and amplitude-subscriptions.json")
+    print(f"wrote events.ndjson ({clean} lines), messy-events.ndjson ({messy}) and amplitude-subscriptions.json")

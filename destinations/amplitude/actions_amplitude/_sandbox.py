@@ -23,7 +23,8 @@ def _summary(emulator: Any) -> dict[str, Any]:
     return {
         "events_stored": stats.events_stored,
         "duplicates_dropped": stats.duplicates_dropped,
-        "events_rejected": stats.events_rejected,
+        # Events of uploads answered 4xx: the bad events are named and the others resent.
+        "events_in_rejected_uploads": stats.events_rejected,
         "identifies": len(emulator.identifies),
         "group_identifies": len(emulator.group_identifies),
         "user_mappings": len(emulator.user_mappings),

@@ -63,3 +63,52 @@ def test_bad_emulator_options_are_a_configuration_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "invalid emulator option" in result.output
+
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def test_the_readme_main_job_delivers_every_bundled_example_event(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            "amplitude",
+            "--sandbox",
+            "--events",
+            str(EXAMPLES / "events.ndjson"),
+            "--report",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(report.read_text())
+    assert summary["dead_lettered"] == 0
+    assert summary["delivered"] + summary["filtered"] == summary["events_in"] > 300
+
+
+def test_the_messy_example_shows_every_outcome_with_a_reason(tmp_path: Path) -> None:
+    dead = tmp_path / "dead.ndjson"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            "amplitude",
+            "--sandbox",
+            "--events",
+            str(EXAMPLES / "messy-events.ndjson"),
+            "--dead-letter",
+            str(dead),
+        ],
+    )
+    assert result.exit_code == 1
+    codes = sorted(json.loads(line)["code"] for line in dead.read_text().splitlines())
+    assert codes == [
+        "INVALID_ID_LENGTH",
+        "INVALID_JSON",
+        "NOT_AN_EVENT",
+        "NOT_AN_EVENT",
+        "PAYLOAD_VALIDATION_FAILED",
+        "PAYLOAD_VALIDATION_FAILED",
+    ]
