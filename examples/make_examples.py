@@ -255,4 +255,4 @@ if __name__ == "__main__":
     clean = make_events(HERE / "events.ndjson", with_problems=False)
     messy = make_events(HERE / "messy-events.ndjson", with_problems=True)
     make_subscriptions(HERE / "amplitude-subscriptions.json")
-    print(f"wrote events.ndjson ({clean} lines), messy-events.ndjson ({messy}) and amplitude-subscriptions.json")
+    print(f"wrote events.ndjson ({clean} lines), messy-events.ndjson ({messy}), amplitude-subscriptions.json")
