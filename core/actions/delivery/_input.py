@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
+from .._js import js_type
+
 __all__ = [
     "INVALID_JSON",
     "LINE_TOO_LONG",
@@ -68,20 +70,6 @@ def _problem(code: str, reason: str, line: int | None, raw: str | None) -> Recor
     return Record(None, line, code, reason, raw)
 
 
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _as_event(value: Any, line: int | None, raw: str | bytes | None, where: str = "") -> Record:
     """``value`` as an event record, or a ``NOT_AN_EVENT`` problem (``raw`` defaults to its JSON)."""
     if type(value) is dict and type(value.get("type")) is str and value["type"]:
@@ -94,7 +82,7 @@ def _as_event(value: Any, line: int | None, raw: str | bytes | None, where: str 
             else f'"type" must be a non-empty string, not {json.dumps(kind, ensure_ascii=False)[:80]}'
         )
     else:
-        reason = f"expected an event object, got {_json_type(value)}"
+        reason = f"expected an event object, got {js_type(value)}"
     if raw is None:
         text = json.dumps(value, ensure_ascii=False)
     else:
