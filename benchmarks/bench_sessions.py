@@ -119,9 +119,8 @@ def main() -> None:
                 server.stdout.close()
     print(f"actions run amplitude, {args.events:,} track events, median of {args.runs}:")
     print(f"  without enrichers:              {without:,.0f} events/s")
-    print(
-        f"  --enrich amplitude-sessions:    {with_sessions:,.0f} events/s ({with_sessions / without - 1:+.0%})"
-    )
+    change = with_sessions / without - 1
+    print(f"  --enrich amplitude-sessions:    {with_sessions:,.0f} events/s ({change:+.0%})")
 
 
 if __name__ == "__main__":
