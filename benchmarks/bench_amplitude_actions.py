@@ -7,7 +7,8 @@ Run from the repository root::
 Measures, on prepared (mapped and validated) payloads: building the Amplitude event of a
 logEventV2 payload and of a logPurchase payload with three products, and ``perform_batch`` end to
 end against an in-process transport that accepts everything (so the numbers are the plugin's own
-cost: event building, serialisation, request packing, response reading). Also the cost of
+cost: event building, serialisation, request packing, response reading), for logEventV2,
+logPurchase and identifyUser (identifications sent as one URL-encoded form per request). Also the cost of
 preparing a payload (mapping + validation), which the runtime pays before any action code runs.
 """
 
@@ -68,6 +69,15 @@ def main() -> None:
     _rate("prepare logEventV2 payload (mapping + validation)", count,
           lambda: prepared.extend(v2.prepare(e, v2_mapping) for e in events))  # fmt: skip
     prepared_orders = [purchase.prepare(o, purchase_mapping) for o in orders]
+    with use_clock("2024-01-15T12:00:00.000Z"):
+        identify = destination.action("identifyUser")
+        prepared_identifies = [
+            identify.prepare(
+                make_event(type="identify", userId=f"user-{i:06d}", traits={"plan": "pro", "seats": i % 50}),
+                identify.default_mapping,
+            )
+            for i in range(count)
+        ]
 
     _rate("build logEventV2 event", count, lambda: [build_v2(p, SETTINGS) for p in prepared])
     _rate("build logPurchase events (order + 3 products)", count,
@@ -78,6 +88,8 @@ def main() -> None:
     def accept(request: httpx.Request) -> httpx.Response:
         nonlocal requests
         requests += 1
+        if request.url.path == "/identify":
+            return httpx.Response(200, text="success")
         return httpx.Response(200, json={"code": 200})
 
     async def upload(payloads: list[dict[str, object]], action_key: str) -> None:
@@ -95,6 +107,10 @@ def main() -> None:
     requests = 0
     _rate(f"perform_batch logPurchase, {size} payloads per call", count,
           lambda: asyncio.run(upload(prepared_orders, "logPurchase")))  # fmt: skip
+    print(f"{'':<52} {requests:>12,} requests")
+    requests = 0
+    _rate(f"perform_batch identifyUser, {size} payloads per call", count,
+          lambda: asyncio.run(upload(prepared_identifies, "identifyUser")))  # fmt: skip
     print(f"{'':<52} {requests:>12,} requests")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import importlib.util
 import json
 import os
 import signal
@@ -456,17 +455,6 @@ def _epilogue(report: Report) -> None:
         )
 
 
-def _remember_missing_sniffio() -> None:
-    """Spare httpcore a failed import of the optional ``sniffio`` on every request.
-
-    httpcore tries ``import sniffio`` each time it sets up a lock; when the package is not
-    installed each attempt scans ``sys.path``, a fifth of the CPU a small request costs.
-    ``None`` in ``sys.modules`` makes the import fail at once, the way Python documents.
-    """
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
 def deliver(
     *,
     slug: str,
@@ -506,7 +494,6 @@ def deliver(
     """
     if sandbox and base_url:
         raise click.UsageError("--sandbox and --base-url both choose where requests go; give one")
-    _remember_missing_sniffio()
     destination = get_registry().destination(slug)
     subscriptions = load_subscriptions(subscriptions_path) if subscriptions_path else None
     console = _Console(quiet=quiet, progress=progress)

@@ -76,7 +76,10 @@ class _Generator:
             self.lines.append(f"    {flag} = type({parent}) is dict")
         name = self.fresh_name("v")
         key = repr(keys[-1])
-        self.lines.append(f"    {name} = {parent}.get({key}, U) if {flag} else step({parent}, {key})")
+        # Under a missing object everything is missing too (js_property returns undefined as it
+        # is): the common non-dict case, answered without a call.
+        missing_or_step = f"{parent} if {parent} is U else step({parent}, {key})"
+        self.lines.append(f"    {name} = {parent}.get({key}, U) if {flag} else {missing_or_step}")
         self.paths[keys] = name
         return name
 

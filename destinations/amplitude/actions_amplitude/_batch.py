@@ -1,18 +1,25 @@
-"""Batched uploads to /2/httpapi and /batch, and reading Amplitude's answers event by event.
+"""Batched delivery: event uploads to /2/httpapi and /batch, and the form APIs /identify and /usermap.
 
-A batch of payloads becomes Amplitude events (logPurchase makes several per payload), grouped
-by endpoint and request options and packed into requests within Amplitude's limits. Amplitude
-rejects a whole request when some of its events are bad or throttled, and names them; those events
-fail (permanently, or retryably when throttled) and the others are sent again at once. Each
-payload then gets one result: delivered when all its events were accepted.
+Event uploads: a batch of payloads becomes Amplitude events (logPurchase makes several per
+payload), grouped by endpoint and request options and packed into requests within Amplitude's
+limits. Amplitude rejects a whole request when some of its events are bad or throttled, and names
+them; those events fail (permanently, or retryably when throttled) and the others are sent again at
+once. Each payload then gets one result: delivered when all its events were accepted.
+
+Form APIs: identifications (or user mappings) travel as one JSON array per request, grouped by
+request options. Their answers are plain text that names no item, so a rejected request is halved
+until the items at fault stand alone; a transient failure fails the request's items together.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, Final
+from urllib.parse import quote_plus
 
 import httpx
 from actions import (
@@ -27,21 +34,29 @@ from actions import (
     NetworkError,
     RequestClient,
     RetryableError,
+    is_retryable,
 )
 from actions._errors import parse_retry_after
-from actions._js import json_stringify
-from actions._request import response_data
+from actions._js import js_string, json_stringify
+from actions._request import FORM_CONTENT_TYPE, response_data
 
-from ._endpoints import setting_value
+from ._endpoints import EndpointName, endpoint_for, setting_value
 from ._event import EventUpload
 
 __all__ = [
     "BATCH_MAX_BYTES",
     "DEFAULT_THROTTLE_RETRY_S",
+    "FORM_MAX_BYTES",
     "HTTPAPI_MAX_BYTES",
+    "IDENTIFY_MAX_ITEMS",
     "MAX_EVENTS_PER_REQUEST",
+    "USERMAP_MAX_ITEMS",
+    "FormAPI",
     "envelope",
+    "form_quote",
+    "object_json",
     "upload_batch",
+    "upload_form_batch",
 ]
 
 #: Events per request. Amplitude answers 413 above 2000; smaller requests also limit how much one
@@ -70,6 +85,57 @@ def envelope(api_key: Any, events_json: Sequence[str], options: Mapping[str, Any
     return "{" + ",".join(parts) + "}"
 
 
+# JSON text of object keys seen before, with the colon: keys repeat in every event of a batch.
+_KEY_PREFIXES: dict[str, str] = {}
+_MAX_CACHED_KEYS: Final = 4096
+_MAX_SAFE_INTEGER: Final = 2**53
+_encode_string: Final[Callable[[str], str]] = json.encoder.encode_basestring
+
+
+def _object_json(value: Mapping[Any, Any]) -> str:
+    """``json_stringify`` of an object, writing the common value types directly (several times
+    faster than the general function, which the other values still go through)."""
+    parts = []
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str:
+            text = _encode_string(item)
+        elif item is None:
+            text = "null"
+        elif kind is bool:
+            text = "true" if item else "false"
+        elif kind is int and -_MAX_SAFE_INTEGER <= item <= _MAX_SAFE_INTEGER:
+            text = str(item)
+        elif kind is float and 1e-4 <= abs(item) < 1e16 and not item.is_integer():
+            text = repr(item)  # where Python's shortest repr is JavaScript's too
+        elif kind is dict:
+            text = _object_json(item)
+        else:
+            written = json_stringify(item)
+            if written is None:  # undefined: the key is left out
+                continue
+            text = written
+        prefix = _KEY_PREFIXES.get(key) if type(key) is str else None
+        if prefix is None:
+            prefix = _encode_string(key if isinstance(key, str) else js_string(key)) + ":"
+            if type(key) is str and len(_KEY_PREFIXES) < _MAX_CACHED_KEYS:
+                _KEY_PREFIXES[key] = prefix
+        parts.append(prefix + text)
+    return "{" + ",".join(parts) + "}"
+
+
+def object_json(value: Mapping[Any, Any]) -> tuple[str, int]:
+    """``json_stringify(value)`` of an object and its size in UTF-8 bytes."""
+    text = _object_json(value)
+    if text.isascii():
+        return text, len(text)
+    try:
+        return text, len(text.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate: JSON.stringify escapes them all
+        text = json_stringify(value) or "{}"
+        return text, len(text.encode("utf-8"))
+
+
 @dataclass
 class _Event:
     """One Amplitude event on its way: which payload it came from and its JSON text."""
@@ -89,20 +155,38 @@ class _Group:
     events: list[_Event] = field(default_factory=list)
 
 
-@dataclass
-class _PayloadOutcome:
-    """How the events of one payload fared."""
+class _Outcomes:
+    """How the events of each payload fared: the answer that delivered them, and any errors.
 
-    delivered: Delivered | None = None
-    errors: list[IntegrationError] = field(default_factory=list)
+    Kept as two flat collections rather than an object per payload: most payloads only ever
+    get delivered, and this runs for every event of every batch.
+    """
 
-    def result(self) -> ItemResult:
-        if self.errors:
-            # A retryable failure first: retrying the payload can still deliver its other events,
-            # and insert_id keeps those already accepted from being counted twice.
-            retryable = [e for e in self.errors if e.retryable]
-            return Failed((retryable or self.errors)[0])
-        return self.delivered or Delivered()
+    __slots__ = ("delivered", "errors")
+
+    def __init__(self, count: int) -> None:
+        self.delivered: list[Delivered | None] = [None] * count
+        self.errors: dict[int, list[IntegrationError]] = {}
+
+    def fail(self, index: int, error: IntegrationError) -> None:
+        self.errors.setdefault(index, []).append(error)
+
+    def results(self) -> list[ItemResult]:
+        results: list[ItemResult] = []
+        for index, delivered in enumerate(self.delivered):
+            errors = self.errors.get(index)
+            if errors:
+                # A retryable failure first: retrying the payload can still deliver its other
+                # events, and insert_id keeps those already accepted from being counted twice.
+                retryable = [e for e in errors if e.retryable]
+                results.append(Failed((retryable or errors)[0]))
+            else:
+                results.append(delivered or _NOTHING_TO_SEND)
+        return results
+
+
+#: The result of a payload that became no events at all.
+_NOTHING_TO_SEND: Final = Delivered()
 
 
 def _max_bytes(url: str) -> int:
@@ -221,7 +305,7 @@ def _error_text(body: Mapping[str, Any], response: httpx.Response) -> str:
 class _Uploader:
     """Sends the groups of one ``perform_batch`` call and records each event's fate."""
 
-    def __init__(self, request: RequestClient, api_key: Any, outcomes: list[_PayloadOutcome]) -> None:
+    def __init__(self, request: RequestClient, api_key: Any, outcomes: _Outcomes) -> None:
         self.request = request
         self.api_key = api_key
         self.outcomes = outcomes
@@ -229,11 +313,11 @@ class _Uploader:
     def _deliver(self, chunk: Sequence[_Event], response: httpx.Response) -> None:
         delivered = Delivered(response.status_code, response_data(response))
         for item in chunk:
-            self.outcomes[item.payload_index].delivered = delivered
+            self.outcomes.delivered[item.payload_index] = delivered
 
     def _fail(self, items: Sequence[_Event], error: IntegrationError) -> None:
         for item in items:
-            self.outcomes[item.payload_index].errors.append(error)
+            self.outcomes.fail(item.payload_index, error)
 
     def chunks(self, group: _Group) -> list[list[_Event]]:
         """Pack a group's events into requests within the count and size limits."""
@@ -347,21 +431,19 @@ class _Uploader:
             await self.send(group, rest)
 
 
-def _group_events(
-    uploads: Sequence[EventUpload | IntegrationError], outcomes: list[_PayloadOutcome]
-) -> list[_Group]:
+def _group_events(uploads: Sequence[EventUpload | IntegrationError], outcomes: _Outcomes) -> list[_Group]:
     groups: dict[tuple[str, str], _Group] = {}
     for index, upload in enumerate(uploads):
         if isinstance(upload, IntegrationError):
-            outcomes[index].errors.append(upload)
+            outcomes.fail(index, upload)
             continue
         key = (upload.url, json_stringify(upload.options) or "")
         group = groups.get(key)
         if group is None:
             group = groups[key] = _Group(upload.url, upload.options)
         for event in upload.events:
-            text = json_stringify(event) or "{}"
-            group.events.append(_Event(index, event, text, len(text.encode("utf-8"))))
+            text, size = object_json(event)
+            group.events.append(_Event(index, event, text, size))
     return list(groups.values())
 
 
@@ -378,9 +460,251 @@ async def upload_batch(request: RequestClient, data: BatchInput[Any], build: Bui
             uploads.append(build(payload, data.settings))
         except IntegrationError as error:
             uploads.append(error)
-    outcomes = [_PayloadOutcome() for _ in data.payloads]
+    outcomes = _Outcomes(len(data.payloads))
     uploader = _Uploader(request, setting_value(data.settings, "apiKey"), outcomes)
     for group in _group_events(uploads, outcomes):
         for chunk in uploader.chunks(group):
             await uploader.send(group, chunk)
-    return [outcome.result() for outcome in outcomes]
+    return outcomes.results()
+
+
+# --- the form APIs: /identify and /usermap ----------------------------------------------------
+
+#: Identifications per /identify request. Amplitude documents no limit for this API; its sibling,
+#: the Group Identify API, takes up to 1024 per request and 1 MB, so 1000 (as for events) and 1 MB
+#: stay within what Amplitude documents for its form APIs.
+IDENTIFY_MAX_ITEMS: Final = 1000
+#: Mappings per /usermap request. Amplitude takes up to 2000 but also allows only 1500 mappings per
+#: 30 seconds, so a request of 2000 could never fit that window; one of 1000 always can.
+USERMAP_MAX_ITEMS: Final = 1000
+#: Most bytes of a form API request body, as sent (URL-encoded): Amplitude's documented 1 MB.
+FORM_MAX_BYTES: Final = 1_000_000
+
+# The JSON array's brackets and commas, URL-encoded.
+_OPEN, _COMMA, _CLOSE = "%5B", "%2C", "%5D"
+# Plain-text answers that are error codes ("invalid_id_length"): they become the failure's code.
+_ANSWER_CODE: Final = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
+# Statuses that may be caused by one item rather than the request: halving the request finds it.
+_ITEM_STATUSES: Final = frozenset({400, 413, 422})
+_MAX_ANSWER_CHARS: Final = 200
+
+
+def form_quote(text: str) -> str:
+    """URL-encode a form value as ``URLSearchParams`` (and :func:`actions.encode_form`) does.
+
+    Bodies are assembled from items encoded once each, so this must agree with ``encode_form``.
+    """
+    return quote_plus(text, safe="*").replace("~", "%7E")
+
+
+@dataclass(frozen=True)
+class FormAPI:
+    """An Amplitude form API that takes a JSON array of items per request.
+
+    Args:
+        endpoint: Which API (the region setting picks the URL).
+        parameter: The form field that holds the array (``identification``, ``mapping``).
+        noun: What one item is called in messages.
+        build: The item for one payload.
+        options: The ``options`` form value for a payload's ``min_id_length`` (``None``: left out).
+        max_items: Most items per request.
+        max_bytes: Most bytes of URL-encoded body per request.
+    """
+
+    endpoint: EndpointName
+    parameter: str
+    noun: str
+    build: Callable[[Mapping[str, Any]], Any]
+    options: Callable[[object], str | None]
+    max_items: int
+    max_bytes: int = FORM_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class _FormItem:
+    """One payload's item: where its result goes, and its JSON text, URL-encoded."""
+
+    index: int
+    encoded: str
+
+
+@dataclass(frozen=True)
+class _FormShape:
+    """The parts of a request body around the items: ``api_key=..&<parameter>=`` and ``&options=..``."""
+
+    head: str
+    tail: str
+
+    def body(self, items: Sequence[_FormItem]) -> str:
+        return self.head + _OPEN + _COMMA.join(item.encoded for item in items) + _CLOSE + self.tail
+
+    @property
+    def empty_size(self) -> int:
+        return len(self.head) + len(_OPEN) + len(_CLOSE) + len(self.tail)
+
+
+def _form_shape(parameter: str, api_key: Any, options: str | None) -> _FormShape:
+    # Field order and omissions as encode_form gives them: api_key, the items, options.
+    head = ""
+    if api_key is not None:
+        head = "api_key=" + form_quote(api_key if isinstance(api_key, str) else js_string(api_key)) + "&"
+    head += form_quote(parameter) + "="
+    tail = "" if options is None else "&options=" + form_quote(options)
+    return _FormShape(head, tail)
+
+
+def _answer_text(response: httpx.Response) -> str:
+    """What the answer says: a JSON ``error``, else the plain text (shortened), else the reason."""
+    text = response.text.strip()
+    if text.startswith("{"):
+        error = _json_body(response).get("error")
+        if isinstance(error, str) and error:
+            text = error
+    if len(text) > _MAX_ANSWER_CHARS:
+        text = text[:_MAX_ANSWER_CHARS] + "..."
+    return text or response.reason_phrase or str(response.status_code)
+
+
+def _rejects_api_key(status: int, text: str) -> bool:
+    lowered = text.lower()
+    return status == 401 or lowered == "invalid_api_key" or lowered.startswith("invalid api key")
+
+
+def _status_code(status: int) -> str:
+    try:
+        return HTTPStatus(status).name
+    except ValueError:
+        return str(status)
+
+
+class _FormSender:
+    """Sends the requests of one form ``perform_batch`` call and records each payload's result."""
+
+    def __init__(
+        self, request: RequestClient, url: str, api: FormAPI, results: list[ItemResult | None]
+    ) -> None:
+        self.request = request
+        self.url = url
+        self.api = api
+        self.results = results
+        self.auth_error: InvalidAuthenticationError | None = None
+
+    def _settle(self, items: Sequence[_FormItem], result: ItemResult) -> None:
+        for item in items:
+            self.results[item.index] = result
+
+    def chunks(self, shape: _FormShape, items: Sequence[_FormItem]) -> list[list[_FormItem]]:
+        """Pack items into requests within the count and size limits (too large alone: fails)."""
+        limit, empty = self.api.max_bytes, shape.empty_size
+        chunks: list[list[_FormItem]] = []
+        current: list[_FormItem] = []
+        size = empty
+        for item in items:
+            item_size = len(item.encoded)  # URL-encoded text is ASCII: characters are bytes
+            if empty + item_size > limit:
+                message = (
+                    f"The {self.api.noun} is {item_size} bytes once URL-encoded, more than fits in one "
+                    f"Amplitude request ({limit} bytes)."
+                )
+                self._settle(
+                    [item], Failed(IntegrationError(message, "PAYLOAD_TOO_LARGE", 413, retryable=False))
+                )
+                continue
+            separator = len(_COMMA) if current else 0
+            if current and (len(current) >= self.api.max_items or size + separator + item_size > limit):
+                chunks.append(current)
+                current, size, separator = [], empty, 0
+            current.append(item)
+            size += separator + item_size
+        if current:
+            chunks.append(current)
+        return chunks
+
+    async def send(self, shape: _FormShape, chunk: list[_FormItem]) -> None:
+        """Send ``chunk``; a rejection that one item may cause is narrowed down by halving."""
+        if self.auth_error is not None:  # every later request would be refused the same way
+            self._settle(chunk, Failed(self.auth_error))
+            return
+        try:
+            response = await self.request(
+                self.url,
+                method="POST",
+                content=shape.body(chunk).encode("ascii"),
+                headers={"content-type": FORM_CONTENT_TYPE},
+                throw_http_errors=False,
+            )
+        except NetworkError as error:
+            self._settle(chunk, Failed(error))
+            return
+        status = response.status_code
+        if response.is_success:
+            self._settle(chunk, Delivered(status, response_data(response)))
+            return
+        text = _answer_text(response)
+        if _rejects_api_key(status, text):
+            # The answer may quote the key; keep it out of the message.
+            self.auth_error = InvalidAuthenticationError(
+                "Amplitude rejected the API key (invalid_api_key): check the apiKey setting and that the "
+                "endpoint region is the project's."
+            )
+            self._settle(chunk, Failed(self.auth_error))
+            return
+        if status in _ITEM_STATUSES and len(chunk) > 1:
+            # The answer names no item: halve until the ones at fault are alone.
+            middle = len(chunk) // 2
+            await self.send(shape, chunk[:middle])
+            await self.send(shape, chunk[middle:])
+            return
+        self._settle(chunk, Failed(self._error(status, text, response)))
+
+    def _error(self, status: int, text: str, response: httpx.Response) -> IntegrationError:
+        noun = self.api.noun
+        if status == 413:
+            message = f"Amplitude refused the {noun} as too large (413 Payload Too Large)."
+            return IntegrationError(message, "PAYLOAD_TOO_LARGE", 413, retryable=False)
+        if is_retryable(status):
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if status == 429 and retry_after is None:
+                retry_after = DEFAULT_THROTTLE_RETRY_S
+            return RetryableError(f"Amplitude answered {status}: {text}", status, retry_after=retry_after)
+        if status in _ITEM_STATUSES:
+            code = text.upper() if _ANSWER_CODE.match(text) else _status_code(status)
+            return IntegrationError(
+                f"Amplitude rejected the {noun}: {text} ({status}).", code, status, retryable=False
+            )
+        return IntegrationError(
+            f"Amplitude answered {status}: {text}", _status_code(status), status, retryable=False
+        )
+
+
+async def upload_form_batch(request: RequestClient, data: BatchInput[Any], api: FormAPI) -> BatchResult:
+    """Send every payload's item to a form API in as few requests as the limits allow, and return
+    one result per payload.
+
+    Items are grouped by their ``options`` (they apply to a whole request). An answer that may be
+    caused by a single item (400, 413, 422) halves the request until the items at fault are sent
+    alone, so only they fail; any other failure is the same for every item of the request: 429,
+    5xx and network failures retryable (429 waits ``Retry-After``, else 30 s), other statuses
+    permanent, and an unknown API key an :class:`~actions.InvalidAuthenticationError` for this and
+    every later item (nothing more is sent).
+    """
+    results: list[ItemResult | None] = [None] * len(data.payloads)
+    groups: dict[str | None, list[_FormItem]] = {}
+    for index, payload in enumerate(data.payloads):
+        try:
+            item = api.build(payload)
+        except IntegrationError as error:
+            results[index] = Failed(error)
+            continue
+        text = object_json(item)[0] if isinstance(item, Mapping) else json_stringify(item) or "null"
+        encoded = form_quote(text)
+        groups.setdefault(api.options(payload.get("min_id_length")), []).append(_FormItem(index, encoded))
+    sender = _FormSender(request, endpoint_for(api.endpoint, data.settings), api, results)
+    api_key = setting_value(data.settings, "apiKey")
+    for options, items in groups.items():
+        shape = _form_shape(api.parameter, api_key, options)
+        for chunk in sender.chunks(shape, items):
+            await sender.send(shape, chunk)
+    settled = [result for result in results if result is not None]
+    assert len(settled) == len(results)  # every item was built, sent or refused above
+    return settled

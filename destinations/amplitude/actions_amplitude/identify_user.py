@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import httpx
-from actions import Action, ExecuteInput, Field, RequestClient
+from actions import Action, Batching, BatchInput, BatchResult, ExecuteInput, Field, RequestClient
 from actions._js import json_stringify
 
 from . import _fields
+from ._batch import FORM_MAX_BYTES, IDENTIFY_MAX_ITEMS, FormAPI, upload_form_batch
 from ._endpoints import endpoint_for, setting_value
 from ._event import (
     IDENTIFY_KEYS,
@@ -21,7 +22,7 @@ from ._event import (
 )
 from ._user_properties import merge_utm_and_referrer
 
-__all__ = ["action", "build_identification", "identify_form"]
+__all__ = ["BATCHING", "IDENTIFY_API", "action", "build_identification", "identify_form", "options_json"]
 
 #: The Identify API records the library as Segment whatever the mapping says.
 IDENTIFY_LIBRARY: Final = "segment"
@@ -68,6 +69,23 @@ async def perform(request: RequestClient, data: ExecuteInput[Any]) -> httpx.Resp
     identification = build_identification(data.payload)
     form = identify_form(data.settings, identification, data.payload.get("min_id_length"))
     return await request(endpoint_for("identify", data.settings), method="POST", form=form)
+
+
+#: Batches send the identifications as one JSON array per request (see ``_batch``).
+IDENTIFY_API: Final = FormAPI(
+    endpoint="identify",
+    parameter="identification",
+    noun="identification",
+    build=build_identification,
+    options=options_json,
+    max_items=IDENTIFY_MAX_ITEMS,
+)
+#: ``min_id_length`` is a request option, so payloads that differ in it cannot share a request.
+BATCHING: Final = Batching(max_events=IDENTIFY_MAX_ITEMS, max_bytes=FORM_MAX_BYTES, keys=("min_id_length",))
+
+
+async def perform_batch(request: RequestClient, data: BatchInput[Any]) -> BatchResult:
+    return await upload_form_batch(request, data, IDENTIFY_API)
 
 
 def fields() -> dict[str, Field]:
@@ -124,10 +142,12 @@ action = Action(
     title="Identify User",
     description=(
         "Set the user ID of a device, or update a user's properties, without sending an event. UTM and "
-        "referrer "
-        "values are recorded as user properties."
+        "referrer values are recorded as user properties. Batched delivery sends many identifications per "
+        "request."
     ),
     default_subscription='type = "identify"',
     fields=fields(),
     perform=perform,
+    perform_batch=perform_batch,
+    batching=BATCHING,
 )

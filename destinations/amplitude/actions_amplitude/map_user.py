@@ -6,14 +6,15 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import httpx
-from actions import Action, ExecuteInput, Field, RequestClient
+from actions import Action, Batching, BatchInput, BatchResult, ExecuteInput, Field, RequestClient
 from actions._js import json_stringify
 
 from . import _fields
+from ._batch import FORM_MAX_BYTES, USERMAP_MAX_ITEMS, FormAPI, upload_form_batch
 from ._endpoints import endpoint_for, setting_value
 from .identify_user import options_json
 
-__all__ = ["action", "user_mapping"]
+__all__ = ["BATCHING", "USERMAP_API", "action", "user_mapping"]
 
 #: Keys of a User Mapping API mapping object that this action fills.
 _MAPPING_KEYS: Final = ("user_id", "global_user_id")
@@ -31,6 +32,23 @@ async def perform(request: RequestClient, data: ExecuteInput[Any]) -> httpx.Resp
         "options": options_json(data.payload.get("min_id_length")),
     }
     return await request(endpoint_for("usermap", data.settings), method="POST", form=form)
+
+
+#: Batches send the mappings as one JSON array per request (see ``_batch``).
+USERMAP_API: Final = FormAPI(
+    endpoint="usermap",
+    parameter="mapping",
+    noun="user mapping",
+    build=user_mapping,
+    options=options_json,
+    max_items=USERMAP_MAX_ITEMS,
+)
+#: ``min_id_length`` is a request option, so payloads that differ in it cannot share a request.
+BATCHING: Final = Batching(max_events=USERMAP_MAX_ITEMS, max_bytes=FORM_MAX_BYTES, keys=("min_id_length",))
+
+
+async def perform_batch(request: RequestClient, data: BatchInput[Any]) -> BatchResult:
+    return await upload_form_batch(request, data, USERMAP_API)
 
 
 def fields() -> dict[str, Field]:
@@ -58,9 +76,11 @@ action = Action(
     title="Map User",
     description=(
         "Merge two users that Amplitude tracks under different user IDs into one, with the User Mapping API "
-        "(needs Amplitude's Portfolio add-on)."
+        "(needs Amplitude's Portfolio add-on). Batched delivery sends many mappings per request."
     ),
     default_subscription='type = "alias"',
     fields=fields(),
     perform=perform,
+    perform_batch=perform_batch,
+    batching=BATCHING,
 )

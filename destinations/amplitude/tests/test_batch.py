@@ -342,6 +342,5 @@ def test_event_actions_declare_batching_grouped_by_request_options(action: str) 
     assert set(definition.batching.keys) == {"use_batch_endpoint", "min_id_length"}
 
 
-@pytest.mark.parametrize("action", ["identifyUser", "groupIdentifyUser", "mapUser"])
-def test_form_api_actions_do_not_batch(action: str) -> None:
-    assert destination.action(action).perform_batch is None
+def test_group_identify_does_not_batch() -> None:
+    assert destination.action("groupIdentifyUser").perform_batch is None
