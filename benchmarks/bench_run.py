@@ -21,11 +21,13 @@ one core; before identify batching, the realistic mix made 10,100 requests and r
 (``--workers 1``) and 3,700 (``--workers 2``) events/s)::
 
     events     mix        workers  ev/s wall      ev/s run       requests  peak RSS MB
-    100,000    realistic  1        10,400-10,700  10,900-11,300  113-115   130
+    100,000    realistic  1        11,310         12,000         111       130
     100,000    realistic  2        13,100-13,400  14,000-14,300  107       132-134
-    100,000    track      1        11,900-12,000  12,650-12,750  100       134-135
+    100,000    track      1        13,016         13,943         100       133
     100,000    track      2        14,800-15,200  15,900-16,400  100       138
-    1,000,000  track      2        14,500         14,600         1,000     140
+    1,000,000  track      1        13,150         13,254         1,000     136
+
+(workers 1 rows: after mappings were compiled once per subscription; workers 2 rows: before.)
 """
 
 from __future__ import annotations

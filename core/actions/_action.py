@@ -159,13 +159,27 @@ class Action(BaseModel):
             MappingError: the mapping failed on this event.
             SchemaValidationError: the payload does not fit the fields.
         """
+        return self.preparer(mapping)(event)
+
+    def preparer(self, mapping: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], Payload]:
+        """:meth:`prepare` with ``mapping`` compiled once, for many events.
+
+        Validates the mapping now (raising :class:`~actions.MappingError`); the mapping must not
+        change while the returned function is in use.
+        """
         from .mapping import compile as compile_mapping
 
-        resolved = compile_mapping(mapping)(event if isinstance(event, dict) else dict(event))
-        if not isinstance(resolved, dict):
-            kind = js_type(resolved)
-            article = "an" if kind[0] in "aeiou" else "a"
-            raise SchemaValidationError(
-                [FieldError("$", "", f"The root value must be an object but it was {article} {kind}.")]
-            )
-        return self.validator.clean(resolved, is_root=True)
+        program = compile_mapping(mapping)
+        clean = self.validator.clean
+
+        def prepare(event: Mapping[str, Any]) -> Payload:
+            resolved = program(event if isinstance(event, dict) else dict(event))
+            if not isinstance(resolved, dict):
+                kind = js_type(resolved)
+                article = "an" if kind[0] in "aeiou" else "a"
+                raise SchemaValidationError(
+                    [FieldError("$", "", f"The root value must be an object but it was {article} {kind}.")]
+                )
+            return clean(resolved, is_root=True)
+
+        return prepare

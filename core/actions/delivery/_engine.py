@@ -91,6 +91,8 @@ class Route:
     action: Action
     mapping: dict[str, Any]
     limits: BatchLimits | None
+    #: ``action.prepare`` with the mapping compiled once for the run.
+    prepare: Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 class _Tracker:
@@ -179,7 +181,10 @@ def _compile_routes(
             if isinstance(exc, SubscriptionError):
                 raise SubscriptionError(message) from None
             raise ConfigurationError(message) from None
-        routes.append(Route(number - 1, label, subscription, route_filter, action, mapping, limits(action)))
+        prepare = action.preparer(mapping)
+        routes.append(
+            Route(number - 1, label, subscription, route_filter, action, mapping, limits(action), prepare)
+        )
     return routes
 
 
@@ -625,7 +630,7 @@ class Engine:
         out: list[Prepared] = []
         for route in routes:
             try:
-                payload = route.action.prepare(event, route.mapping)
+                payload = route.prepare(event)
             except Exception as exc:  # any failure here is this event's, not the run's
                 error = _as_integration_error(exc)
                 fields = (error.code, error.message or str(error), error.status, error.retryable)
