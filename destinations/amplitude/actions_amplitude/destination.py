@@ -96,9 +96,8 @@ destination = Destination(
     slug="amplitude",
     description=(
         "Send events, purchases, user and group properties and user aliases to Amplitude, in North America "
-        "or "
-        "Europe. Event actions can also deliver in batches, retrying only the events Amplitude did not "
-        "accept."
+        "or Europe. Every action but Group Identify User also delivers in batches, retrying only what "
+        "Amplitude did not accept."
     ),
     settings=AmplitudeSettings,
     actions=[

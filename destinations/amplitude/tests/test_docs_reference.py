@@ -15,6 +15,7 @@ from actions._describe import describe_markdown
 from actions.testing.conformance import load_cases, run_cases
 from actions_amplitude import destination
 from actions_amplitude._divergences import DIVERGENCES
+from actions_amplitude.sessions import SESSIONS
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE = ROOT / "docs" / "destinations" / "amplitude.md"
@@ -60,7 +61,12 @@ def render(page: str) -> str:
         patterns = ", ".join(f"`{p}`" for p in divergence.cases)
         content = f"Case id patterns: {patterns}.\n\n{_case_list(ids)}"
         page = _replace(page, name, content)
-    return _replace(page, "describe", describe_markdown(destination).rstrip("\n"))
+    return _replace(page, "describe", _reference())
+
+
+def _reference() -> str:
+    """What ``actions describe amplitude --format markdown`` prints (the plugin's enrichers included)."""
+    return describe_markdown(destination, enrichers=[SESSIONS]).rstrip("\n")
 
 
 def _replace(page: str, name: str, content: str) -> str:
@@ -73,7 +79,7 @@ def test_field_reference_is_the_describe_output() -> None:
     page = PAGE.read_text(encoding="utf-8")
     start = page.index("<!-- describe:start -->\n") + len("<!-- describe:start -->\n")
     end = page.index("\n<!-- describe:end -->")
-    assert page[start:end] == describe_markdown(destination).rstrip("\n"), (
+    assert page[start:end] == _reference(), (
         "stale field reference: run python destinations/amplitude/tests/test_docs_reference.py"
     )
 
@@ -94,3 +100,11 @@ def test_every_divergence_has_a_section() -> None:
 if __name__ == "__main__":
     PAGE.write_text(render(PAGE.read_text(encoding="utf-8")), encoding="utf-8")
     sys.stdout.write(f"updated {PAGE}\n")
+
+
+def test_the_reference_is_what_the_cli_prints() -> None:
+    from actions_cli import cli
+    from click.testing import CliRunner
+
+    printed = CliRunner().invoke(cli, ["describe", "amplitude", "--format", "markdown"]).output
+    assert printed.rstrip("\n") == _reference()
