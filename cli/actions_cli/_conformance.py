@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import json
 from collections import Counter
 from pathlib import Path
 
 import click
+from actions._js import json_stringify
 from actions.testing.conformance import load_cases, run_cases
 
 from ._output import EXIT_FAILED
@@ -50,7 +50,8 @@ def run_command(
         for result in run_cases(cases):
             counts[(result.kind, result.status)] += 1
             if out is not None:
-                out.write(json.dumps({"id": result.id, "output": result.output}, ensure_ascii=False) + "\n")
+                # JavaScript's JSON: non-ASCII kept, lone surrogates (some cases have them) escaped.
+                out.write(f"{json_stringify({'id': result.id, 'output': result.output})}\n")
             if result.status == "fail":
                 failures.append(result)
             elif result.status == "divergent":
