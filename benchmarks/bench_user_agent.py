@@ -17,7 +17,7 @@ def _user_agents() -> list[str]:
 
 
 def _rate(user_agents: list[str], rounds: int, *, cached: bool) -> float:
-    parse_user_agent_properties(user_agents[0])  # load uap's rules before timing
+    parse_user_agent_properties(user_agents[0])  # compile the rules before timing
     calls = 0
     started = time.perf_counter()
     for _ in range(rounds):
