@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
+from actions._js import js_string
+
 __all__ = [
     "API_VERSION",
     "DEFAULT_REGION",
@@ -64,11 +66,14 @@ def get_endpoint_by_region(name: str, region: object = None) -> str:
     'https://api.eu.amplitude.com/2/httpapi'
     >>> get_endpoint_by_region("usermap", "mars")
     'https://api.amplitude.com/usermap'
+    >>> get_endpoint_by_region("batch", ["europe"])
+    'https://api.eu.amplitude.com/batch'
     """
     urls = ENDPOINTS[name]
-    if isinstance(region, str) and region in urls:
-        return urls[region]
-    return urls[DEFAULT_REGION]
+    # The region is looked up as an object key, which JavaScript turns into a string first: the
+    # unvalidated setting ["europe"] still means Europe.
+    key = region if isinstance(region, str) else js_string(region)
+    return urls.get(key, urls[DEFAULT_REGION])
 
 
 def setting_value(settings: Any, key: str) -> Any:

@@ -7,6 +7,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from actions._js import UNDEFINED
+
 from ._revenue import REVENUE_KEYS
 from ._time import js_truthy, session_id_ms, time_ms
 from ._user_agent import parse_user_agent_properties
@@ -16,6 +18,7 @@ __all__ = [
     "EVENT_KEYS",
     "IDENTIFY_KEYS",
     "LOG_EVENT_CONTROLS",
+    "PARSED_USER_AGENT_KEYS",
     "EventUpload",
     "apply_platform_rules",
     "finish_event",
@@ -39,12 +42,21 @@ EVENT_KEYS: Final = frozenset(
         "android_id", "event_id", "insert_id", "library", "user_agent",
     }
 )  # fmt: skip
+#: What user-agent parsing yields, in order (``device_type`` is not sent).
+PARSED_USER_AGENT_KEYS: Final = (
+    "os_name",
+    "os_version",
+    "device_manufacturer",
+    "device_model",
+    "device_type",
+)
 #: Keys of an Identify API identification: the event keys plus the identify-only ones.
 IDENTIFY_KEYS: Final = EVENT_KEYS | {"paying", "start_version"}
 
 # "ios" / "android" as whole words ("iOS", "ios-tablet"), never inside a word ("Bios", "studios").
-_IOS: Final = re.compile(r"(?<![^\W_])ios(?![^\W_])", re.IGNORECASE)
-_ANDROID: Final = re.compile(r"(?<![^\W_])android(?![^\W_])", re.IGNORECASE)
+# Letters match ASCII case-insensitively only, as in the reference: "ıos" (dotless i) is not "ios".
+_IOS: Final = re.compile(r"(?<![^\W_])[iI][oO][sS](?![^\W_])")
+_ANDROID: Final = re.compile(r"(?<![^\W_])[aA][nN][dD][rR][oO][iI][dD](?![^\W_])")
 
 #: Payload fields that configure how the event is built rather than being sent.
 LOG_EVENT_CONTROLS: Final = (
@@ -96,11 +108,16 @@ def min_id_length_options(value: object) -> dict[str, Any] | None:
 
 
 def user_agent_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Fields parsed from the user agent (when parsing is on), then the raw ``user_agent`` (when asked)."""
+    """Fields parsed from the user agent (when parsing is on), then the raw ``user_agent`` (when asked).
+
+    Every parsed key holds its place even when the user agent does not give it (``UNDEFINED``), so a
+    mapped value for it lands where the reference puts it; :func:`finish_event` drops the unfilled.
+    """
     fields: dict[str, Any] = {}
     user_agent = payload.get("userAgent")
-    if payload.get("userAgentParsing") and isinstance(user_agent, str):
+    if payload.get("userAgentParsing") and isinstance(user_agent, str) and user_agent:
         hints = payload.get("userAgentData")
+        fields.update(dict.fromkeys(PARSED_USER_AGENT_KEYS, UNDEFINED))
         fields.update(parse_user_agent_properties(user_agent, hints if isinstance(hints, Mapping) else None))
     if payload.get("includeRawUserAgent") and user_agent is not None:
         fields["user_agent"] = user_agent
@@ -158,6 +175,7 @@ def finish_event(
     """
     event = {k: v for k, v in leading.items() if k in allowed}
     event.update((k, v) for k, v in properties.items() if k in allowed)
+    event = {k: v for k, v in event.items() if v is not UNDEFINED}
     if library is not None:
         event["library"] = library
     return event

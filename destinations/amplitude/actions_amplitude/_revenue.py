@@ -57,16 +57,29 @@ def revenue_properties(source: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def is_empty_product(product: object) -> bool:
-    """Whether a products entry carries nothing: ``null``, or what validation makes of ``null``.
+#: What validation makes of a ``null`` products entry: the default item shape resolves every
+#: product field to ``null``, and each is then coerced to its type's zero value.
+_NULL_PRODUCT: Final = {"price": 0, "revenue": 0, "quantity": 0, "productId": "", "revenueType": ""}
 
-    Validation coerces a ``null`` entry into an object whose every value is ``0`` or ``""``
-    (or ``null`` for keys with no declared type); such an entry is no product.
+
+def _is_coerced_null(value: object, zero: object) -> bool:
+    if isinstance(zero, str):
+        return value == ""
+    return _is_number(value) and value == 0
+
+
+def is_empty_product(product: object) -> bool:
+    """Whether a products entry stands for a ``null`` entry of the event's products list.
+
+    That is ``null`` itself, or what the default item shape and validation make of it: every
+    product field present and holding the zero value of its type (other mapped keys ``null``).
+    A product that merely has zero revenue (``{"revenue": 0}``) is a product.
     """
     if product is None:
         return True
-    if not isinstance(product, Mapping) or not product:
+    if not isinstance(product, Mapping) or any(key not in product for key in _NULL_PRODUCT):
         return False
     return all(
-        value is None or value == "" or (_is_number(value) and value == 0) for value in product.values()
+        _is_coerced_null(value, _NULL_PRODUCT[key]) if key in _NULL_PRODUCT else value is None
+        for key, value in product.items()
     )

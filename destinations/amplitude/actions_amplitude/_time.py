@@ -8,6 +8,7 @@ from typing import Final
 
 from actions._clock import get_clock
 from actions._dates import parse_date
+from actions._js import UNDEFINED
 
 __all__ = ["format_session_id", "group_identify_time", "js_truthy", "session_id_ms", "time_ms"]
 
@@ -97,9 +98,12 @@ def format_session_id(value: object) -> int | None:
     return _epoch_ms(value)
 
 
-def group_identify_time(value: object) -> int | None:
-    """The ``time`` of groupIdentifyUser's identify call: now when unset, ``None`` (JSON ``null``,
-    the reference's ``NaN``) when unparsable."""
-    if value is None or value == "":
+def group_identify_time(value: object = UNDEFINED) -> int | None:
+    """The ``time`` of groupIdentifyUser's identify call: now when the payload has none
+    (``UNDEFINED``), ``None`` (JSON ``null``, the reference's ``NaN``) when unparsable.
+
+    An empty time (validation turns a mapped ``[null]`` into ``""``) is unparsable, not unset.
+    """
+    if value is UNDEFINED:
         return get_clock().now_ms()
     return _epoch_ms(value)

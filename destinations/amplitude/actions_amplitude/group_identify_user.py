@@ -35,7 +35,7 @@ def user_identification(payload: Mapping[str, Any]) -> dict[str, Any]:
         "groups": association,
         "insert_id": _value(payload, "insert_id"),
         "library": GROUP_LIBRARY,
-        "time": group_identify_time(payload.get("time")),
+        "time": group_identify_time(_value(payload, "time")),
         "user_id": _value(payload, "user_id"),
         "user_properties": association,
     }

@@ -21,8 +21,9 @@ _MAPPING_KEYS: Final = ("user_id", "global_user_id")
 
 
 def user_mapping(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """The mapping object: only Amplitude's keys (the reference also copies ``min_id_length`` in)."""
-    return {key: payload[key] for key in _MAPPING_KEYS if key in payload}
+    """The mapping object: only Amplitude's keys, in the payload's order (the reference also copies
+    ``min_id_length`` in)."""
+    return {key: value for key, value in payload.items() if key in _MAPPING_KEYS}
 
 
 async def perform(request: RequestClient, data: ExecuteInput[Any]) -> httpx.Response:

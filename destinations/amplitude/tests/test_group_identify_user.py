@@ -72,6 +72,12 @@ def test_association_time_defaults_to_now_and_reads_numeric_strings_as_milliseco
     assert invalid["time"] is None
 
 
+def test_association_time_validated_into_an_empty_string_is_null() -> None:
+    # [null] is coerced to "" by validation and so reaches the action, where it is no date.
+    empty = group({}, {"time": [None]}).requests[0].form_decoded["identification"][0]
+    assert empty["time"] is None
+
+
 def test_failed_association_stops_before_the_group_call() -> None:
     run = group({}, responses=[Reply(500, {})], raise_errors=False)
     assert isinstance(run.error, HTTPError)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from actions import use_clock
+from actions._js import UNDEFINED
 from actions_amplitude._endpoints import ENDPOINTS, get_endpoint_by_region
 from actions_amplitude._event import (
     apply_platform_rules,
@@ -87,6 +88,21 @@ def test_unknown_or_missing_region_falls_back_to_north_america(name: str) -> Non
     assert get_endpoint_by_region(name, "europe") == ENDPOINTS[name]["europe"]
 
 
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [
+        (["europe"], "https://api.eu.amplitude.com/2/httpapi"),
+        ([["europe"]], "https://api.eu.amplitude.com/2/httpapi"),
+        (["europe", "north_america"], "https://api2.amplitude.com/2/httpapi"),
+        ("Europe", "https://api2.amplitude.com/2/httpapi"),
+        (5, "https://api2.amplitude.com/2/httpapi"),
+    ],
+)
+def test_region_is_looked_up_as_the_text_javascript_makes_of_it(region: object, expected: str) -> None:
+    # Settings are not validated when an action runs alone; an object key is the value's String().
+    assert get_endpoint_by_region("httpapi", region) == expected
+
+
 def test_user_mapping_api_uses_api_host_not_api2_in_north_america() -> None:
     assert get_endpoint_by_region("usermap", "north_america") == "https://api.amplitude.com/usermap"
     assert get_endpoint_by_region("httpapi", "north_america") == "https://api2.amplitude.com/2/httpapi"
@@ -146,8 +162,8 @@ def test_zero_number_sends_no_time_but_zero_string_is_epoch_zero() -> None:
 
 def test_group_identify_time_defaults_to_now_and_is_null_when_unparsable() -> None:
     with use_clock("2024-01-15T12:00:00.000Z"):
-        assert group_identify_time(None) == 1705320000000
-        assert group_identify_time("") == 1705320000000
+        assert group_identify_time(UNDEFINED) == 1705320000000
+        assert group_identify_time() == 1705320000000
     assert group_identify_time("not a date") is None
     assert group_identify_time("2021-04-12T16:32:37.710Z") == 1618245157710
     assert group_identify_time("1629213675449") == 1629213675449
@@ -177,6 +193,10 @@ def test_js_truthy_follows_javascript(value: object, truthy: bool) -> None:
         ("androidtv", "androidtv"),
         ("Web", "Web"),
         ("ios and ios", "iOS and ios"),
+        # Only ASCII letters match case-insensitively, as in the reference's /ios/i.
+        ("\u0131os", "\u0131os"),
+        ("\u0130OS", "\u0130OS"),
+        ("\u0131os ios", "\u0131os iOS"),
     ],
 )
 def test_platform_capitalises_whole_words_only(platform: str, expected: str) -> None:
@@ -257,6 +277,24 @@ def test_utm_merge_drops_trait_keys_named_utm_properties_and_referrer() -> None:
     assert merged == {"$set": {"utm_term": ""}, "$setOnce": {"initial_utm_term": ""}, "keep": 1}
 
 
+def test_merging_spreads_array_and_string_operations_by_index_like_javascript() -> None:
+    merged = merge_user_properties({"$set": {"utm_source": "s"}}, {"$set": [1, 2]})
+    assert merged == {"$set": {"0": 1, "1": 2, "utm_source": "s"}}
+    # A string spreads into UTF-16 code units: the emoji is two of them.
+    assert merge_user_properties({"$setOnce": "a\U0001f600"}, {"$setOnce": {"x": 1}}) == {
+        "$setOnce": {"0": "a", "1": "\ud83d", "2": "\ude00", "x": 1}
+    }
+    assert merge_user_properties({"$set": 5}, {"$set": {"x": 1}}) == {"$set": {"x": 1}}
+
+
+def test_merged_objects_put_index_keys_first_as_javascript_objects_do() -> None:
+    merged = merge_user_properties(
+        {"$set": {"utm_source": "s"}}, {"$set": ["a", "b"], "7": "seven", "plan": 1}
+    )
+    assert list(merged) == ["7", "$set", "plan"]
+    assert list(merged["$set"]) == ["0", "1", "utm_source"]
+
+
 def test_operation_fields_replace_existing_operations_and_keep_empty_values() -> None:
     event: dict[str, Any] = {"user_properties": {"$set": {"old": 1}, "trait": "t"}}
     apply_operation_fields(
@@ -314,8 +352,31 @@ def test_js_round_rounds_halves_up(value: float, expected: int) -> None:
 def test_null_like_products_are_empty_and_real_ones_are_not() -> None:
     assert is_empty_product(None)
     assert is_empty_product({"price": 0, "revenue": 0, "quantity": 0, "productId": "", "revenueType": ""})
+    assert is_empty_product(
+        {"price": 0, "revenue": 0, "quantity": 0, "productId": "", "revenueType": "", "sku": None}
+    )
     assert not is_empty_product({"price": 0, "productId": "free-gift"})
     assert not is_empty_product({})
+
+
+def test_products_with_only_zero_values_are_still_products() -> None:
+    # Not every product field is there, so the entry was a product, not null.
+    assert not is_empty_product({"revenue": 0})
+    assert not is_empty_product({"price": 0, "revenue": 0, "revenueType": ""})
+    assert not is_empty_product({"quantity": 0, "productId": None})
+    assert not is_empty_product(
+        {"price": 0, "revenue": 0, "quantity": 0, "productId": "", "revenueType": "x"}
+    )
+    assert not is_empty_product(
+        {"price": 0, "revenue": 0, "quantity": False, "productId": "", "revenueType": ""}
+    )
+
+
+def test_group_identify_time_of_an_empty_string_is_null_not_now() -> None:
+    # A mapped [null] is validated into "", which the reference reads as an invalid date.
+    with use_clock("2024-01-15T12:00:00.000Z"):
+        assert group_identify_time("") is None
+        assert group_identify_time(None) is None
 
 
 def test_iso_fast_path_agrees_with_the_general_date_parser() -> None:

@@ -145,6 +145,20 @@ def test_mapped_os_fields_override_the_user_agent() -> None:
     assert event["os_version"] == "7"
 
 
+def test_mapped_device_field_takes_the_place_the_user_agent_reserves_for_it() -> None:
+    # Windows Chrome gives no device vendor, yet the mapped manufacturer sits between os_version and
+    # device_model, where the reference's parsed-properties object has its (undefined) key.
+    windows = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0 Safari/537.36"
+    )
+    event = only_event(send({"context": {"userAgent": windows, "device": {"manufacturer": "Acme"}}}))
+    assert list(event)[:4] == ["os_name", "os_version", "device_manufacturer", "device_model"]
+    assert event["device_manufacturer"] == "Acme"
+    unmapped = only_event(send({"context": {"userAgent": windows}}))
+    assert "device_manufacturer" not in unmapped
+
+
 def test_user_agent_data_model_and_platform_version_win() -> None:
     context = {"userAgent": PIXEL_UA, "userAgentData": {"model": "SM-J710FN", "platformVersion": "12.6.1"}}
     event = only_event(send({"context": context}))

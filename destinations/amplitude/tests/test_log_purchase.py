@@ -106,6 +106,12 @@ def test_null_products_are_skipped() -> None:
     assert events[1]["event_properties"] == {"productId": "a", "price": 5}
 
 
+def test_products_with_zero_or_empty_values_are_still_product_events() -> None:
+    products = [{"revenue": 0}, {"price": 0, "revenueType": ""}, {"productId": "a", "price": 5}]
+    events = events_of({"revenue": 5, "products": products})
+    assert [e["event_properties"] for e in events[1:]] == products
+
+
 def test_insert_ids_default_to_message_id_with_numbered_product_suffixes() -> None:
     events = events_of({"revenue": 5, "products": [{"productId": "a"}, {"productId": "b"}]})
     assert [e["insert_id"] for e in events] == ["order-1", "order-1-2", "order-1-3"]

@@ -40,3 +40,15 @@ def test_europe_and_missing_api_key() -> None:
     request = alias(settings={"endpoint": "europe"}).request
     assert request.url == "https://api.eu.amplitude.com/usermap"
     assert request.form is not None and "api_key" not in request.form
+
+
+def test_mapping_object_keeps_the_order_of_the_mapped_fields() -> None:
+    run = run_action(
+        destination,
+        "mapUser",
+        event=make_event(type="alias", userId="global-user", previousId="old-user"),
+        mapping={"global_user_id": {"@path": "$.userId"}, "user_id": {"@path": "$.previousId"}},
+        settings=SETTINGS,
+    )
+    assert run.request.form is not None
+    assert run.request.form["mapping"] == '[{"global_user_id":"global-user","user_id":"old-user"}]'

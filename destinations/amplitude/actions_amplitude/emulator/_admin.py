@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs
 
 from ._records import DeletionRecord
-from ._reply import Reply, json_reply
+from ._reply import Reply, error_reply, json_reply
 from ._state import State, utc_day
 from ._validate import parse_json
 
@@ -25,7 +25,6 @@ __all__ = [
     "delete_deletion",
     "list_deletions",
     "post_deletions",
-    "unauthorized",
     "user_search",
 ]
 
@@ -48,14 +47,6 @@ def basic_credentials(headers: Mapping[str, str]) -> tuple[str, str] | None:
     return (api_key, secret_key) if colon else None
 
 
-def unauthorized() -> Reply:
-    return json_reply(401, {"code": 401, "error": "Invalid API key or secret key"})
-
-
-def _bad_request(message: str, **extra: object) -> Reply:
-    return json_reply(400, {"code": 400, "error": message, **extra})
-
-
 def _truthy(value: object) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
@@ -67,19 +58,24 @@ def _job_status(day: str, today: str) -> str:
     return "submitted" if days_left <= _REVOCABLE_UNTIL_DAYS else "staging"
 
 
+def _deletion_entry(record: DeletionRecord) -> dict[str, object]:
+    """One scheduled id as a deletion job lists it."""
+    entry: dict[str, object] = {
+        "amplitude_id": record.amplitude_id,
+        "requested_on_day": record.requested_on_day,
+        "requester": record.requester,
+    }
+    if record.user_id is not None:
+        entry["user_id"] = record.user_id
+    return entry
+
+
 def _jobs(state: State, api_key: str, days: set[str] | None, today: str) -> list[dict[str, object]]:
     by_day: dict[str, list[dict[str, object]]] = {}
     for record in state.deletions:
         if record.api_key != api_key or (days is not None and record.day not in days):
             continue
-        entry: dict[str, object] = {
-            "amplitude_id": record.amplitude_id,
-            "requested_on_day": record.requested_on_day,
-            "requester": record.requester,
-        }
-        if record.user_id is not None:
-            entry["user_id"] = record.user_id
-        by_day.setdefault(record.day, []).append(entry)
+        by_day.setdefault(record.day, []).append(_deletion_entry(record))
     return [
         {
             "active_scrub_done_date": None,
@@ -97,21 +93,21 @@ def post_deletions(state: State, api_key: str, body: bytes, now_ms: int) -> Repl
     try:
         request = parse_json(body)
     except ValueError:
-        return _bad_request("Invalid JSON request body")
+        return error_reply(400, "Invalid JSON request body")
     if not isinstance(request, dict):
-        return _bad_request("Invalid JSON request body")
+        return error_reply(400, "Invalid JSON request body")
     user_ids = request.get("user_ids") or []
     amplitude_ids = request.get("amplitude_ids") or []
     if not isinstance(user_ids, list) or not all(isinstance(value, str) and value for value in user_ids):
-        return _bad_request("Invalid user_ids: expected a list of non-empty strings")
+        return error_reply(400, "Invalid user_ids: expected a list of non-empty strings")
     if not isinstance(amplitude_ids, list) or not all(
         isinstance(value, int) and not isinstance(value, bool) for value in amplitude_ids
     ):
-        return _bad_request("Invalid amplitude_ids: expected a list of integers")
+        return error_reply(400, "Invalid amplitude_ids: expected a list of integers")
     if not user_ids and not amplitude_ids:
-        return _bad_request("Request missing required field", missing_field="amplitude_ids or user_ids")
+        return error_reply(400, "Request missing required field", missing_field="amplitude_ids or user_ids")
     if len(user_ids) + len(amplitude_ids) > MAX_DELETION_IDS:
-        return _bad_request(f"Too many ids: at most {MAX_DELETION_IDS} per request")
+        return error_reply(400, f"Too many ids: at most {MAX_DELETION_IDS} per request")
     requester = request.get("requester")
     requester = requester if isinstance(requester, str) else None
     ignore_invalid = _truthy(request.get("ignore_invalid_id"))
@@ -147,11 +143,11 @@ def list_deletions(state: State, api_key: str, query: str, now_ms: int) -> Reply
     params = {name: values[-1] for name, values in parse_qs(query).items()}
     start, end = params.get("start_day"), params.get("end_day")
     if start is None or end is None:
-        return _bad_request(
-            "Request missing required field", missing_field="start_day" if start is None else "end_day"
+        return error_reply(
+            400, "Request missing required field", missing_field="start_day" if start is None else "end_day"
         )
     if not (_DAY.match(start) and _DAY.match(end)):
-        return _bad_request("Invalid day: expected YYYY-MM-DD")
+        return error_reply(400, "Invalid day: expected YYYY-MM-DD")
     days = {record.day for record in state.deletions if start <= record.day <= end}
     return json_reply(200, _jobs(state, api_key, days, utc_day(now_ms)))
 
@@ -161,24 +157,17 @@ def delete_deletion(state: State, api_key: str, amplitude_id: str, day: str, now
     for position, record in enumerate(state.deletions):
         if record.api_key == api_key and str(record.amplitude_id) == amplitude_id and record.day == day:
             if _job_status(day, utc_day(now_ms)) != "staging":
-                return _bad_request("Deletion job is no longer staging and cannot be changed")
+                return error_reply(400, "Deletion job is no longer staging and cannot be changed")
             del state.deletions[position]
-            removed: dict[str, object] = {
-                "amplitude_id": record.amplitude_id,
-                "requested_on_day": record.requested_on_day,
-                "requester": record.requester,
-            }
-            if record.user_id is not None:
-                removed["user_id"] = record.user_id
-            return json_reply(200, removed)
-    return _bad_request(f"No deletion scheduled for amplitude_id {amplitude_id} on {day}")
+            return json_reply(200, _deletion_entry(record))
+    return error_reply(400, f"No deletion scheduled for amplitude_id {amplitude_id} on {day}")
 
 
 def user_search(state: State, api_key: str, query: str) -> Reply:
     """Find a user by Amplitude id, user/device id, or user id prefix."""
     term = parse_qs(query).get("user", [""])[-1]
     if not term:
-        return _bad_request("Request missing required field", missing_field="user")
+        return error_reply(400, "Request missing required field", missing_field="user")
     match_type = "match_user_or_device_id"
     users = []
     if term.isdigit():

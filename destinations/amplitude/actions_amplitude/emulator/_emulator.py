@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from . import _admin
 from ._config import EmulatorConfig, Region
-from ._faults import ERROR_MESSAGES, FaultDecision, FaultInjector, retry_after_header
+from ._faults import ERROR_MESSAGES, FaultDecision, FaultInjector
 from ._forms import (
     FormRequest,
     parse_form,
@@ -45,7 +45,7 @@ from ._records import (
     UserMappingRecord,
     UserRecord,
 )
-from ._reply import Reply, json_reply, text_reply
+from ._reply import Reply, error_reply, json_reply, text_reply
 from ._state import State
 from ._transport import EmulatorTransport
 from ._validate import EventUpload, parse_event_upload, parse_json, quoted_eps_threshold
@@ -242,7 +242,7 @@ class Emulator:
         with self._lock:
             self._request_number += 1
             if counted_route is None:
-                reply = json_reply(404, {"code": 404, "error": "Invalid request path"})
+                reply = error_reply(404, "Invalid request path")
                 self._count(UNKNOWN_ROUTE, reply.status)
                 return reply
             stats_route = DELETIONS_ROUTE if counted_route.startswith(DELETIONS_ROUTE) else counted_route
@@ -296,7 +296,7 @@ class Emulator:
             label += "_after_accept"
         self._fault_counts[label] += 1
         message = ERROR_MESSAGES.get(decision.status, "Internal server error")
-        return json_reply(decision.status, {"code": decision.status, "error": message})
+        return error_reply(decision.status, message)
 
     def _dispatch(
         self,
@@ -340,9 +340,7 @@ class Emulator:
         eps = quoted_eps_threshold(endpoint, self.config)
         if throttle:
             self._counters["events_rejected"] += len(parsed.events)
-            return json_reply(
-                429, self._faults.throttle_body(parsed.events, eps), dict(retry_after_header(self.config))
-            )
+            return self._too_many_requests(self._faults.throttle_body(parsed.events, eps))
         limited = self._real_throttle(parsed, endpoint, now, eps)
         if limited is not None:
             return limited
@@ -361,6 +359,10 @@ class Emulator:
                 "server_upload_time": now,
             },
         )
+
+    def _too_many_requests(self, payload: dict[str, object]) -> Reply:
+        """A 429 with ``payload``; every 429 carries ``Retry-After``."""
+        return json_reply(429, payload, {"Retry-After": str(self.config.retry_after_s)})
 
     def _count_rejected_events(self, body: bytes) -> None:
         # Best effort: a rejected body may not even be JSON.
@@ -387,7 +389,7 @@ class Emulator:
             payload["exceeded_daily_quota_users"] = verdict.exceeded_daily_quota_users
             payload["exceeded_daily_quota_devices"] = verdict.exceeded_daily_quota_devices
         payload["throttled_events"] = verdict.throttled_events
-        return json_reply(429, payload, dict(retry_after_header(self.config)))
+        return self._too_many_requests(payload)
 
     def _form(
         self,
@@ -401,7 +403,7 @@ class Emulator:
         throttle: bool,
     ) -> Reply:
         if len(body) > self.config.max_form_body_bytes:
-            return json_reply(413, {"code": 413, "error": "Payload too large"})
+            return error_reply(413, "Payload too large")
         if method == "GET" and len(target.encode("utf-8")) > MAX_URL_BYTES:
             return text_reply(414, "URI Too Long")
         params = parse_form(query, headers, body)
@@ -418,9 +420,7 @@ class Emulator:
             return parsed
         if throttle:
             eps = quoted_eps_threshold("/2/httpapi", self.config)
-            return json_reply(
-                429, self._faults.throttle_body(parsed.items, eps), dict(retry_after_header(self.config))
-            )
+            return self._too_many_requests(self._faults.throttle_body(parsed.items, eps))
         self._store_form(route, parsed, region)
         return text_reply(200, "success")
 
@@ -438,11 +438,9 @@ class Emulator:
     ) -> Reply:
         credentials = _admin.basic_credentials(headers)
         if credentials is None or not self._valid_credentials(*credentials):
-            return _admin.unauthorized()
+            return error_reply(401, "Invalid API key or secret key")
         if throttle:
-            return json_reply(
-                429, {"code": 429, "error": "Too many requests"}, dict(retry_after_header(self.config))
-            )
+            return self._too_many_requests({"code": 429, "error": "Too many requests"})
         api_key = credentials[0]
         now = self._clock()
         if route == USERSEARCH_ROUTE:
@@ -459,7 +457,7 @@ class Emulator:
         if method != "DELETE":
             return _method_not_allowed("DELETE")
         if len(parts) != 2:
-            return json_reply(404, {"code": 404, "error": "Invalid request path"})
+            return error_reply(404, "Invalid request path")
         return _admin.delete_deletion(self._state, api_key, parts[0], parts[1], now)
 
     def _valid_credentials(self, api_key: str, secret_key: str) -> bool:

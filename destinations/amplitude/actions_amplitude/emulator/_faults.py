@@ -11,7 +11,6 @@ whether the request was processed before the error was answered. Scripted faults
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ._config import EmulatorConfig
@@ -131,8 +130,3 @@ class FaultInjector:
             "throttled_users": users,
             "throttled_events": events,
         }
-
-
-def retry_after_header(config: EmulatorConfig) -> Mapping[str, str]:
-    """The ``Retry-After`` header every 429 carries."""
-    return {"Retry-After": str(config.retry_after_s)}

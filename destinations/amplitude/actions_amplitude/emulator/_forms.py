@@ -48,11 +48,10 @@ MAX_MAPPINGS = 2000
 
 @dataclass
 class FormRequest:
-    """A form API call whose key is checked: the key, the parsed items and the id length in force."""
+    """A form API call whose key is checked: the key and the parsed items."""
 
     api_key: str
     items: list[dict[str, object]]
-    min_id_length: int
 
 
 def _form_fields(headers: Mapping[str, str], body: bytes) -> list[tuple[str, str]]:
@@ -141,7 +140,7 @@ def validate_identifications(
         for name in ("user_properties", "groups"):
             if item.get(name) is not None and not isinstance(item.get(name), dict):
                 return _bad("invalid_user_properties")
-    return FormRequest(api_key=api_key, items=items, min_id_length=min_length)
+    return FormRequest(api_key=api_key, items=items)
 
 
 def validate_group_identifications(
@@ -163,7 +162,7 @@ def validate_group_identifications(
         properties = item.get("group_properties")
         if properties is not None and not isinstance(properties, dict):
             return _bad("invalid_user_properties")
-    return FormRequest(api_key=api_key, items=items, min_id_length=_options_min_id_length(params, config))
+    return FormRequest(api_key=api_key, items=items)
 
 
 def validate_mappings(params: Mapping[str, str], api_key: str, config: EmulatorConfig) -> FormRequest | Reply:
@@ -188,4 +187,4 @@ def validate_mappings(params: Mapping[str, str], api_key: str, config: EmulatorC
             problem = None if value is None else id_problem(value, min_length, config)
             if problem is not None:
                 return _id_reply(problem)
-    return FormRequest(api_key=api_key, items=items, min_id_length=min_length)
+    return FormRequest(api_key=api_key, items=items)

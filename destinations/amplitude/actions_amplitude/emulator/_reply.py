@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["Reply", "json_reply", "text_reply"]
+__all__ = ["Reply", "error_reply", "json_reply", "text_reply"]
 
 # Headers observed on real /2/httpapi answers; harmless on the other routes.
 _CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST"}
@@ -50,6 +50,11 @@ def json_reply(status: int, payload: object, headers: dict[str, str] | None = No
     if headers:
         all_headers.update(headers)
     return Reply(status=status, headers=all_headers, body=body)
+
+
+def error_reply(status: int, message: str, **extra: object) -> Reply:
+    """Amplitude's JSON error answer: ``{"code": status, "error": message, ...extra}``."""
+    return json_reply(status, {"code": status, "error": message, **extra})
 
 
 def text_reply(status: int, text: str, headers: dict[str, str] | None = None) -> Reply:

@@ -19,7 +19,7 @@ from types import TracebackType
 
 from ._config import EmulatorConfig
 from ._emulator import Emulator
-from ._reply import Reply, json_reply
+from ._reply import Reply, error_reply
 
 __all__ = ["RunningServer", "run_forever", "serve"]
 
@@ -140,7 +140,7 @@ class _HTTPServer:
                 reply = self._emulator.handle(request.method, request.target, request.headers, body)
             except Exception as error:  # a bug in the emulator must not look like a network failure
                 _log.exception("emulator failed on %s %s", request.method, request.target)
-                reply = json_reply(500, {"code": 500, "error": f"Emulator error: {error!r}"})
+                reply = error_reply(500, f"Emulator error: {error!r}")
             if reply.delay_s > 0:
                 await asyncio.sleep(reply.delay_s)
             if reply.drop:
@@ -196,8 +196,7 @@ class _HTTPServer:
 
     @staticmethod
     async def _send_error(writer: asyncio.StreamWriter, status: int, message: str) -> None:
-        payload: dict[str, object] = {"code": status, "error": message}
-        writer.write(_serialize(json_reply(status, payload), keep_alive=False, head_only=False))
+        writer.write(_serialize(error_reply(status, message), keep_alive=False, head_only=False))
         with contextlib.suppress(ConnectionError):
             await writer.drain()
 

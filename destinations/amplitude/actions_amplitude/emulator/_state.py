@@ -198,6 +198,16 @@ class State:
         user.last_seen_ms = now_ms
         return user
 
+    def _user_of(self, api_key: str, record: Mapping[str, object], now_ms: int) -> _User:
+        """:meth:`resolve_user` for the (string) ids of an event or identification."""
+        user_id, device_id = record.get("user_id"), record.get("device_id")
+        return self.resolve_user(
+            api_key,
+            user_id if isinstance(user_id, str) else None,
+            device_id if isinstance(device_id, str) else None,
+            now_ms,
+        )
+
     def find_user(self, user_or_device_id: str, api_key: str | None = None) -> _User | None:
         """A user by user_id, else by device_id (in ``api_key``'s project, or the first that has it)."""
         projects: Iterable[str] = (api_key,) if api_key is not None else self._projects
@@ -337,13 +347,7 @@ class State:
         return stored, duplicates
 
     def _apply_event(self, api_key: str, event: Mapping[str, object], now_ms: int) -> None:
-        user_id, device_id = event.get("user_id"), event.get("device_id")
-        user = self.resolve_user(
-            api_key,
-            user_id if isinstance(user_id, str) else None,
-            device_id if isinstance(device_id, str) else None,
-            now_ms,
-        )
+        user = self._user_of(api_key, event, now_ms)
         user.event_count += 1
         if event.get("$skip_user_properties_sync") is not True:
             self._apply_user_properties(user, event.get("user_properties"))
@@ -364,13 +368,7 @@ class State:
     ) -> None:
         for identification in identifications:
             self.identifies.append(IdentifyRecord(api_key, identification, now_ms, region))
-            user_id, device_id = identification.get("user_id"), identification.get("device_id")
-            user = self.resolve_user(
-                api_key,
-                user_id if isinstance(user_id, str) else None,
-                device_id if isinstance(device_id, str) else None,
-                now_ms,
-            )
+            user = self._user_of(api_key, identification, now_ms)
             self._apply_user_properties(user, identification.get("user_properties"))
             groups = identification.get("groups")
             if isinstance(groups, dict):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ._config import EmulatorConfig
-from ._reply import Reply, json_reply
+from ._reply import Reply, error_reply
 
 __all__ = [
     "ID_BLOCKLIST",
@@ -111,11 +111,10 @@ def quoted_eps_threshold(endpoint: str, config: EmulatorConfig) -> int | float:
 
 @dataclass
 class EventUpload:
-    """A well-formed upload: the project key, the events (as objects) and the id length in force."""
+    """A well-formed upload: the project key and the events (as objects)."""
 
     api_key: str
     events: list[dict[str, object]]
-    min_id_length: int
 
 
 @dataclass
@@ -135,10 +134,6 @@ class _Problems:
             if stage in self.stages:
                 return _STAGE_ERRORS[stage]
         return None
-
-
-def _error(status: int, message: str, **extra: object) -> Reply:
-    return json_reply(status, {"code": status, "error": message, **extra})
 
 
 class _InvalidJSON(ValueError):
@@ -195,30 +190,30 @@ def parse_event_upload(
     ``short_id_mode="drop"`` short ids are removed from them.
     """
     if len(body) > config.body_limit_for(endpoint):
-        return _error(413, "Payload too large")
+        return error_reply(413, "Payload too large")
     if not body:
-        return _error(400, "Missing request body")
+        return error_reply(400, "Missing request body")
     if config.require_json_content_type and not _is_json_content_type(headers):
-        return _error(400, "Invalid JSON request body")
+        return error_reply(400, "Invalid JSON request body")
     try:
         envelope = parse_json(body)
     except ValueError:
-        return _error(400, "Invalid JSON request body")
+        return error_reply(400, "Invalid JSON request body")
     if not isinstance(envelope, dict):
-        return _error(400, "Invalid JSON request body")
+        return error_reply(400, "Invalid JSON request body")
 
     api_key = envelope.get("api_key")
     if not isinstance(api_key, str) or not api_key:
-        return _error(400, _MISSING_FIELD, missing_field="api_key")
+        return error_reply(400, _MISSING_FIELD, missing_field="api_key")
     events = envelope.get("events")
     if not isinstance(events, list):
-        return _error(400, _MISSING_FIELD, missing_field="events")
+        return error_reply(400, _MISSING_FIELD, missing_field="events")
     if len(events) > config.max_events_per_request:
-        return _error(413, "Payload too large")
+        return error_reply(413, "Payload too large")
     if not is_known_key(api_key):
-        return _error(400, f"Invalid API key: {api_key}")
+        return error_reply(400, f"Invalid API key: {api_key}")
     if not all(isinstance(event, dict) for event in events):
-        return _error(400, "Invalid event JSON")
+        return error_reply(400, "Invalid event JSON")
 
     min_length = min_id_length_from_options(envelope.get("options"), config.min_id_length)
     problems = _Problems()
@@ -233,12 +228,12 @@ def parse_event_upload(
             extra["events_with_invalid_fields"] = problems.invalid
         if problems.id_lengths:
             extra["events_with_invalid_id_lengths"] = problems.id_lengths
-        return _error(400, error, **extra)
+        return error_reply(400, error, **extra)
 
     silenced = _silenced_reply(endpoint, events, config)
     if silenced is not None:
         return silenced
-    return EventUpload(api_key=api_key, events=events, min_id_length=min_length)
+    return EventUpload(api_key=api_key, events=events)
 
 
 def _check_event(
@@ -307,7 +302,7 @@ def _silenced_reply(endpoint: str, events: list[dict[str, object]], config: Emul
     if not silenced_events:
         return None
     devices = sorted({str(events[index]["device_id"]) for index in silenced_events})
-    return _error(
+    return error_reply(
         400,
         "Events silenced for device_id",
         eps_threshold=quoted_eps_threshold(endpoint, config),
