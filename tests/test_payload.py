@@ -214,17 +214,34 @@ def test_object_properties_nest_with_their_own_additional_properties_flag() -> N
     assert (items["items"]["additionalProperties"], items["items"]["required"]) == (True, [])
 
 
-def test_conditional_requirement_on_a_value_becomes_if_then() -> None:
-    schema = fields_to_json_schema(
-        fields(
-            kind={"label": "Kind", "type": "string"},
-            name={
-                "label": "Name",
+# A field required when another has a value, and an object property required likewise.
+NAME_OF_A_PERSON = fields(
+    kind={"label": "Kind", "type": "string"},
+    name={
+        "label": "Name",
+        "type": "string",
+        "required": {"conditions": [{"fieldKey": "kind", "operator": "is", "value": "person"}]},
+    },
+)
+ZIP_FOR_MAIL = fields(
+    mode={"label": "Mode", "type": "string"},
+    addr={
+        "label": "Address",
+        "type": "object",
+        "properties": {
+            "city": {"label": "City", "type": "string", "required": True},
+            "zip": {
+                "label": "Zip",
                 "type": "string",
-                "required": {"conditions": [{"fieldKey": "kind", "operator": "is", "value": "person"}]},
+                "required": {"conditions": [{"fieldKey": "mode", "operator": "is", "value": "mail"}]},
             },
-        )
-    )
+        },
+    },
+)
+
+
+def test_conditional_requirement_on_a_value_becomes_if_then() -> None:
+    schema = fields_to_json_schema(NAME_OF_A_PERSON)
     assert schema["required"] == []
     assert schema["allOf"] == [
         {
@@ -288,23 +305,7 @@ def test_several_conditions_combine_with_any_or_all() -> None:
 
 
 def test_conditional_property_of_an_object_is_required_from_the_root() -> None:
-    schema = fields_to_json_schema(
-        fields(
-            mode={"label": "Mode", "type": "string"},
-            addr={
-                "label": "Address",
-                "type": "object",
-                "properties": {
-                    "city": {"label": "City", "type": "string", "required": True},
-                    "zip": {
-                        "label": "Zip",
-                        "type": "string",
-                        "required": {"conditions": [{"fieldKey": "mode", "operator": "is", "value": "mail"}]},
-                    },
-                },
-            },
-        )
-    )
+    schema = fields_to_json_schema(ZIP_FOR_MAIL)
     # With a conditional property, the object leaves all its requirements to the root.
     assert "required" not in schema["properties"]["addr"]
     assert schema["allOf"][0]["then"] == {"required": ["addr"], "properties": {"addr": {"required": ["zip"]}}}
@@ -372,16 +373,7 @@ def test_a_missing_required_field_is_reported_on_the_root() -> None:
 
 
 def test_a_conditional_requirement_adds_the_then_message() -> None:
-    validator = PayloadValidator(
-        fields(
-            kind={"label": "Kind", "type": "string"},
-            name={
-                "label": "Name",
-                "type": "string",
-                "required": {"conditions": [{"fieldKey": "kind", "operator": "is", "value": "person"}]},
-            },
-        )
-    )
+    validator = PayloadValidator(NAME_OF_A_PERSON)
     assert messages(validator, {"kind": "person"}) == [
         "The root value is missing the required field 'name'.",
         'The root value must match "then" schema.',
@@ -390,22 +382,7 @@ def test_a_conditional_requirement_adds_the_then_message() -> None:
 
 
 def test_a_missing_conditional_object_property_names_its_object() -> None:
-    validator = PayloadValidator(
-        fields(
-            mode={"label": "Mode", "type": "string"},
-            addr={
-                "label": "Address",
-                "type": "object",
-                "properties": {
-                    "zip": {
-                        "label": "Zip",
-                        "type": "string",
-                        "required": {"conditions": [{"fieldKey": "mode", "operator": "is", "value": "mail"}]},
-                    }
-                },
-            },
-        )
-    )
+    validator = PayloadValidator(ZIP_FOR_MAIL)
     assert messages(validator, {"mode": "mail", "addr": {}}) == [
         "The value at /addr is missing the required field 'zip'.",
         'The root value must match "then" schema.',

@@ -444,6 +444,10 @@ ERRORS: list[tuple[str, str]] = [
     ("properties.x > true", "'>' compares numbers; expected a number, found 'true' at column 16"),
     ('properties.x > ""', "'>' compares numbers; expected a number, found \"\" at column 16"),
     ('properties.x > "Infinity"', "'>' compares numbers; expected a number, found \"Infinity\" at column 16"),
+    # JavaScript's Number() reads no sign, separator or space after a radix prefix
+    ('properties.x > "0x-7"', "'>' compares numbers; expected a number, found \"0x-7\" at column 16"),
+    ('properties.x > "0x1_0"', "'>' compares numbers; expected a number, found \"0x1_0\" at column 16"),
+    ('properties.x > "0b 1"', "'>' compares numbers; expected a number, found \"0b 1\" at column 16"),
     (
         'match(event, "abc")',
         "match() pattern must start with '*' (ends with) or end with '*' (starts with) at column 14",

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -44,6 +44,11 @@ def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
 
 
+def _title(words: list[str]) -> str:
+    """The words with their first letters upper-cased: ``[acme, analytics]`` -> ``Acme Analytics``."""
+    return " ".join(w[:1].upper() + w[1:] for w in words)
+
+
 @dataclass(frozen=True)
 class DestinationNames:
     """Every name a new destination package needs, derived from its human name."""
@@ -56,7 +61,7 @@ class DestinationNames:
         words = _words(name)
         if not words:
             raise ConfigurationError(f"cannot make a destination name out of {name!r}: use letters or digits")
-        title = " ".join(w[:1].upper() + w[1:] for w in words)
+        title = _title(words)
         if len(title) > MAX_TITLE_LENGTH:
             raise ConfigurationError(f"name {title!r} is too long: at most {MAX_TITLE_LENGTH} characters")
         slug = slug or "-".join(w.lower() for w in words)
@@ -120,7 +125,7 @@ class ActionNames:
                 f"{name!r} would make the module name {module!r}, which is taken: pick another"
             )
         return cls(
-            title=" ".join(w[:1].upper() + w[1:] for w in words),
+            title=_title(words),
             key=lower[0] + "".join(w.capitalize() for w in lower[1:]),
             module=module,
             path="-".join(lower),
@@ -197,13 +202,7 @@ def _find_destination_module(package_dir: Path) -> _DestinationModule:
     """The module whose ``Destination(...)`` call has an ``actions=[...]`` list."""
     for path in sorted(package_dir.glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
-            if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "Destination"
-            ):
-                continue
+        for node in _calls_to(tree, "Destination"):
             keywords = {k.arg: k.value for k in node.keywords if k.arg}
             actions = keywords.get("actions")
             settings = keywords.get("settings")
@@ -220,6 +219,21 @@ def _find_destination_module(package_dir: Path) -> _DestinationModule:
         f"no module in {package_dir} calls Destination(..., settings=<class>, actions=[...]); "
         "`actions init action` works in packages made by `actions init`"
     )
+
+
+def _calls_to(tree: ast.Module, name: str) -> Iterator[ast.Call]:
+    """Every call of the plain name ``name`` in ``tree``."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name:
+            yield node
+
+
+def _string_keyword(call: ast.Call, name: str) -> str | None:
+    """The string literal passed as ``name=`` in ``call``, if it is one."""
+    for kw in call.keywords:
+        if kw.arg == name and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+            return kw.value.value
+    return None
 
 
 def _imported_from(tree: ast.Module, name: str) -> str | None:
@@ -320,31 +334,14 @@ def add_action(directory: Path, action: ActionNames) -> list[Path]:
 
 
 def _declared_keys(package_dir: Path) -> set[str]:
-    keys: set[str] = set()
-    for path in package_dir.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Action":
-                for kw in node.keywords:
-                    if (
-                        kw.arg == "key"
-                        and isinstance(kw.value, ast.Constant)
-                        and isinstance(kw.value.value, str)
-                    ):
-                        keys.add(kw.value.value)
-    return keys
+    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in package_dir.glob("*.py")]
+    keys = (_string_keyword(call, "key") for tree in trees for call in _calls_to(tree, "Action"))
+    return {key for key in keys if key is not None}
 
 
 def _destination_name(tree: ast.Module) -> str | None:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Destination":
-            for kw in node.keywords:
-                if (
-                    kw.arg == "name"
-                    and isinstance(kw.value, ast.Constant)
-                    and isinstance(kw.value.value, str)
-                ):
-                    return kw.value.value
-    return None
+    names = (_string_keyword(call, "name") for call in _calls_to(tree, "Destination"))
+    return next((name for name in names if name is not None), None)
 
 
 def write_snapshots(directory: Path) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import sys
-import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -32,7 +31,7 @@ from actions import (
 from actions.delivery import Engine, EventReader, Report, RetryPolicy, format_request, read_events
 
 from ._output import EXIT_FAILED, EXIT_OK
-from ._settings_file import load_settings
+from ._settings_file import load_settings, read_config_file
 
 __all__ = [
     "deliver",
@@ -218,15 +217,7 @@ def delivery_options(command: F) -> F:
 
 def load_subscriptions(path: str | Path) -> list[dict[str, Any]]:
     """Read a subscriptions file: a JSON list, or ``{"subscriptions": [...]}`` in JSON or TOML."""
-    file = Path(path)
-    kind = "TOML" if file.suffix.lower() == ".toml" else "JSON"
-    try:
-        text = file.read_text(encoding="utf-8")
-        data: Any = tomllib.loads(text) if kind == "TOML" else json.loads(text)
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read subscriptions file {str(path)!r}: {exc.strerror}") from None
-    except ValueError as exc:  # JSONDecodeError and TOMLDecodeError are both ValueErrors
-        raise ConfigurationError(f"subscriptions file {str(path)!r} is not valid {kind}: {exc}") from None
+    data = read_config_file(path, "subscriptions")
     if isinstance(data, dict) and "subscriptions" in data:
         data = data["subscriptions"]
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):

@@ -12,7 +12,7 @@ from typing import Any
 
 from actions import ConfigurationError, Destination
 
-__all__ = ["env_prefix", "load_settings"]
+__all__ = ["env_prefix", "load_settings", "read_config_file"]
 
 
 def env_prefix(slug: str) -> str:
@@ -24,19 +24,26 @@ def _norm(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", name).upper()
 
 
-def read_settings_file(path: str | Path) -> dict[str, Any]:
-    """Parse a settings file (``.toml`` as TOML, anything else as JSON) into a mapping."""
+def read_config_file(path: str | Path, what: str) -> Any:
+    """Parse the ``what`` file at ``path``: ``.toml`` as TOML, anything else as JSON.
+
+    Raises:
+        ConfigurationError: the file cannot be read or parsed (text that is not UTF-8 included).
+    """
     file = Path(path)
+    kind = "TOML" if file.suffix.lower() == ".toml" else "JSON"
     try:
         text = file.read_text(encoding="utf-8")
+        return tomllib.loads(text) if kind == "TOML" else json.loads(text)
     except OSError as exc:
-        raise ConfigurationError(f"cannot read settings file {str(path)!r}: {exc.strerror}") from None
-    is_toml = file.suffix.lower() == ".toml"
-    try:
-        data = tomllib.loads(text) if is_toml else json.loads(text)
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
-        kind = "TOML" if is_toml else "JSON"
-        raise ConfigurationError(f"settings file {str(path)!r} is not valid {kind}: {exc}") from None
+        raise ConfigurationError(f"cannot read {what} file {str(path)!r}: {exc.strerror}") from None
+    except ValueError as exc:  # JSONDecodeError, TOMLDecodeError and UnicodeDecodeError
+        raise ConfigurationError(f"{what} file {str(path)!r} is not valid {kind}: {exc}") from None
+
+
+def read_settings_file(path: str | Path) -> dict[str, Any]:
+    """Parse a settings file (``.toml`` as TOML, anything else as JSON) into a mapping."""
+    data = read_config_file(path, "settings")
     if not isinstance(data, dict):
         raise ConfigurationError(f"settings file {str(path)!r} must hold an object of settings")
     return data

@@ -206,6 +206,11 @@ class _Scanner:
     def peek(self) -> _Token:
         return self.next_token
 
+    def peek_two_digits(self, lo: int, hi: int) -> bool:
+        """Whether the next token is a two-digit number from ``lo`` to ``hi``."""
+        token = self.next_token
+        return token.is_number(2) and lo <= token.value <= hi
+
     def skip_symbol(self, char: str) -> bool:
         if self.next_token.is_symbol(char):
             self.next_token = self._scan()
@@ -416,11 +421,11 @@ def _parse_iso(scanner: _Scanner, day: _DayParts, time: _TimeParts, zone: _ZoneP
     else:
         return scanner.next()
     if scanner.skip_symbol("-"):
-        if not scanner.peek().is_number(2) or not _between(scanner.peek().value, 1, 12):
+        if not scanner.peek_two_digits(1, 12):
             return scanner.next()
         day.add(scanner.next().value)
         if scanner.skip_symbol("-"):
-            if not scanner.peek().is_number(2) or not _between(scanner.peek().value, 1, 31):
+            if not scanner.peek_two_digits(1, 31):
                 return scanner.next()
             day.add(scanner.next().value)
     if not scanner.peek().is_word(_W_TIME_SEPARATOR):
@@ -428,25 +433,18 @@ def _parse_iso(scanner: _Scanner, day: _DayParts, time: _TimeParts, zone: _ZoneP
             return scanner.next()
     else:
         scanner.next()
-        if not scanner.peek().is_number(2) or not _between(scanner.peek().value, 0, 24):
+        if not scanner.peek_two_digits(0, 24):
             return None
         hour_is_24 = scanner.peek().value == 24  # only 24:00[:00[.000]] is allowed
+        highest = 0 if hour_is_24 else 59  # for minutes and seconds
         time.add(scanner.next().value)
         if not scanner.skip_symbol(":"):
             return None
-        if (
-            not scanner.peek().is_number(2)
-            or not _between(scanner.peek().value, 0, 59)
-            or (hour_is_24 and scanner.peek().value > 0)
-        ):
+        if not scanner.peek_two_digits(0, highest):
             return None
         time.add(scanner.next().value)
         if scanner.skip_symbol(":"):
-            if (
-                not scanner.peek().is_number(2)
-                or not _between(scanner.peek().value, 0, 59)
-                or (hour_is_24 and scanner.peek().value > 0)
-            ):
+            if not scanner.peek_two_digits(0, highest):
                 return None
             time.add(scanner.next().value)
             if scanner.skip_symbol("."):
@@ -464,12 +462,12 @@ def _parse_iso(scanner: _Scanner, day: _DayParts, time: _TimeParts, zone: _ZoneP
                     return None
                 zone.hour, zone.minute = hour, minute
             else:  # +hh:mm
-                if not scanner.peek().is_number(2) or not _between(scanner.peek().value, 0, 23):
+                if not scanner.peek_two_digits(0, 23):
                     return None
                 zone.hour = scanner.next().value
                 if not scanner.skip_symbol(":"):
                     return None
-                if not scanner.peek().is_number(2) or not _between(scanner.peek().value, 0, 59):
+                if not scanner.peek_two_digits(0, 59):
                     return None
                 zone.minute = scanner.next().value
         if scanner.peek().kind != _END:

@@ -23,7 +23,7 @@ from typing import Any, Final
 from ._dates import date_like_string, js_string_to_number
 from ._errors import FieldError, SchemaValidationError, SettingsValidationError
 from ._fields import Condition, DependsOn, Field
-from ._js import UNDEFINED, js_number, js_string, json_stringify
+from ._js import UNDEFINED, js_number, js_string, js_type, json_stringify
 
 __all__ = [
     "PayloadValidator",
@@ -453,15 +453,12 @@ def _coerce_to_number(value: Any) -> Any:
 
 
 def _coerce_to_integer(value: Any) -> Any:
-    if isinstance(value, bool):
-        return int(value)
-    if value is None:
-        return 0
-    number = _numeric_string(value)
-    # `!(data % 1)` also holds for Infinity (Infinity % 1 is NaN), so "Infinity" coerces.
-    if number is None or (math.isfinite(number) and not number.is_integer()):
+    number = _coerce_to_number(value)
+    # Only fractions are left as floats (integral values are ints by now). `!(data % 1)` also
+    # holds for Infinity (Infinity % 1 is NaN), so "Infinity" coerces.
+    if type(number) is float and math.isfinite(number):
         return _MISSING
-    return _number_value(number)
+    return number
 
 
 def _coerce_to_boolean(value: Any) -> Any:
@@ -509,20 +506,6 @@ def _js_equal(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_js_equal(a[k], b[k]) for k in a)
     return False
-
-
-def _js_typeof(value: Any) -> str:
-    if value is UNDEFINED:
-        return "undefined"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, _NUMBERS):
-        return "number"
-    if callable(value):
-        return "function"
-    return "object"
 
 
 def _pointer_segment(key: str) -> str:
@@ -715,10 +698,6 @@ def _is_regex(text: str) -> bool:
     return True
 
 
-def _is_whole_number(value: Any) -> bool:
-    return _is_integer(value)
-
-
 def _is_int32(value: Any) -> bool:
     return _is_integer(value) and -(2**31) <= value <= 2**31 - 1
 
@@ -742,7 +721,7 @@ _FORMATS: Final[dict[str, tuple[str, Callable[[Any], bool]]]] = {
     "regex": ("string", _is_regex),
     "byte": ("string", _is_base64),
     "int32": ("number", _is_int32),
-    "int64": ("number", _is_whole_number),
+    "int64": ("number", _is_integer),
     "float": ("number", _always),
     "double": ("number", _always),
     "password": ("string", _always),
@@ -1387,17 +1366,18 @@ class _Compiler:
 
         return limit_step
 
-    def _string_steps(self, schema: Mapping[str, Any], all_errors: bool) -> list[_Node]:
+    def _length_steps(self, schema: Mapping[str, Any], longest: str, shortest: str) -> list[_Node]:
+        """The ``longest``/``shortest`` keywords bounding ``len(data)``, in that order."""
         steps: list[_Node] = []
+        if longest in schema:
+            steps.append(self._limit_step(schema, longest, schema[longest], lambda d, lim: len(d) <= lim))
+        if shortest in schema:
+            steps.append(self._limit_step(schema, shortest, schema[shortest], lambda d, lim: len(d) >= lim))
+        return steps
+
+    def _string_steps(self, schema: Mapping[str, Any], all_errors: bool) -> list[_Node]:
         # Lengths count code points (ajv's ucs2length), not UTF-16 units.
-        if "maxLength" in schema:
-            steps.append(
-                self._limit_step(schema, "maxLength", schema["maxLength"], lambda d, lim: len(d) <= lim)
-            )
-        if "minLength" in schema:
-            steps.append(
-                self._limit_step(schema, "minLength", schema["minLength"], lambda d, lim: len(d) >= lim)
-            )
+        steps = self._length_steps(schema, "maxLength", "minLength")
         if "pattern" in schema:
             source = schema["pattern"]
             regex = re.compile(_translate_js_regex(source))
@@ -1416,15 +1396,7 @@ class _Compiler:
     # --- arrays ------------------------------------------------------------------------------
 
     def _array_steps(self, schema: Mapping[str, Any], all_errors: bool) -> list[_Node]:
-        steps: list[_Node] = []
-        if "maxItems" in schema:
-            steps.append(
-                self._limit_step(schema, "maxItems", schema["maxItems"], lambda d, lim: len(d) <= lim)
-            )
-        if "minItems" in schema:
-            steps.append(
-                self._limit_step(schema, "minItems", schema["minItems"], lambda d, lim: len(d) >= lim)
-            )
+        steps = self._length_steps(schema, "maxItems", "minItems")
         items = schema.get("items")
         if isinstance(items, _ARRAYS):
             raise ValueError("tuple-style items are not supported")
@@ -1584,34 +1556,10 @@ class _Compiler:
                 for key in required:
                     if data.get(key, UNDEFINED) is UNDEFINED:
                         errs.append(("required", ptr, schema, key, data))
-                owned = remove_unknown and not declared.issuperset(data)
-                if owned:
+                if remove_unknown and not declared.issuperset(data):
                     data = without_unknown(data, errs)
-                # in_payload_order, inlined: this runs for every object of every payload.
-                mark = len(errs)
-                changes: list[tuple[str, Any]] | None = None
-                for key, value in data.items():
-                    fast = fast_by_key.get(key)
-                    if fast is None or type(value) in fast or value is UNDEFINED:
-                        continue
-                    segment, child = by_key[key]
-                    result = child(value, ptr + segment, errs)
-                    if result is not value and (result := _stored(value, result)) is not value:
-                        if changes is None:
-                            changes = []
-                        changes.append((key, result))
-                if len(errs) != mark:
-                    del errs[mark:]
-                    return in_field_order(data, data if owned else None, ptr, errs)
-                if changes:
-                    if not owned:
-                        copy = dict(data)
-                        if errs:
-                            _retarget(errs, data, copy)
-                        data = copy
-                    for key, result in changes:
-                        data[key] = result
-                return data
+                    return in_payload_order(data, data, ptr, errs)
+                return in_payload_order(data, None, ptr, errs)
 
             return [common_object_step]
 
@@ -1707,7 +1655,7 @@ def _humanize_type_of(value: Any) -> str:
         return "null"
     if _is_array(value):
         return "an array"
-    kind = _js_typeof(value)
+    kind = "function" if callable(value) else js_type(value)
     if kind == "undefined":
         return kind
     return f"{_article(kind)} {kind}"
@@ -1857,8 +1805,6 @@ class PayloadValidator:
         self._array_keys = frozenset(
             k for k, s in properties.items() if isinstance(s, Mapping) and s.get("type") == "array"
         )
-        # Root keys' empty-value removal, precompiled; None when the root is not a typed object
-        # with properties (then the generic function handles it).
         # Root keys' empty-value removal, precompiled (None when the root is not a typed object
         # with properties; then the generic function does it).
         self._dict_cleaners: dict[str, Callable[[Any], Any]] | None = None

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeAlias, get_args
 
+from ._dates import _JS_SPACE, js_string_to_number
 from ._errors import SubscriptionError
 from ._js import UNDEFINED, js_number, js_string
 
@@ -558,10 +559,14 @@ class _Parser:
     def _ordering_value(self, operator: str, token: _Token) -> ConditionValue:
         if token.kind == "number":
             return _number_value(token.value)
-        if token.kind in ("string", "word"):
-            stripped = token.value.strip(_JS_WHITESPACE)
-            if stripped and math.isfinite(_js_string_to_number(stripped)):
-                return token.value
+        # A numeric string, read as JavaScript's Number() reads it (blank text is 0 there: refused).
+        text = token.value
+        if (
+            token.kind in ("string", "word")
+            and text.strip(_JS_SPACE)
+            and math.isfinite(js_string_to_number(text))
+        ):
+            return text
         raise _SyntaxError(
             f"'{operator}' compares numbers; expected a number, found {self._source(token)}", token.start
         )
@@ -624,32 +629,9 @@ def _token_value(token: _Token) -> ConditionValue:
     return token.value  # strings, bare words, and `null` (the text "null")
 
 
-_JS_WHITESPACE: Final = (
-    " \t\n\v\f\r\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-_JS_DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_JS_RADIX: Final = {"0x": 16, "0X": 16, "0o": 8, "0O": 8, "0b": 2, "0B": 2}
-
-
-def _js_string_to_number(text: str) -> float:
-    """JavaScript's ``Number(text)`` for a string."""
-    text = text.strip(_JS_WHITESPACE)
-    if not text:
-        return 0.0
-    if text in ("Infinity", "+Infinity"):
-        return math.inf
-    if text == "-Infinity":
-        return -math.inf
-    radix = _JS_RADIX.get(text[:2])
-    if radix is not None:
-        try:
-            return float(int(text[2:], radix))
-        except ValueError:
-            return math.nan
-    if _JS_DECIMAL.fullmatch(text):
-        return float(text)
-    return math.nan
+def _text(value: object) -> str:
+    """``String(value)`` of a condition's value; an absent value is JavaScript's ``undefined``."""
+    return js_string(UNDEFINED if value is None else value)
 
 
 def _js_to_number(value: object) -> float:
@@ -659,7 +641,7 @@ def _js_to_number(value: object) -> float:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
-        return _js_string_to_number(value)
+        return js_string_to_number(value)
     return math.nan  # undefined
 
 
@@ -746,7 +728,7 @@ def _path_getter(field: str, name: str) -> _Getter:
 
 def _value_test(operator: str, expected: object) -> _Test:
     """The test one operator applies to the looked-up value (``None`` stands for missing), per §3.4."""
-    text = js_string(UNDEFINED if expected is None else expected)
+    text = _text(expected)
     number = _js_to_number(expected)
     numbers = _NUMBER_TYPES
     if operator == "=":
@@ -793,11 +775,10 @@ def _compile_condition(condition: Condition) -> _Predicate:
     field = _SCALAR_KIND_FIELDS.get(condition.kind)
     if field is not None:
         # The hot path of every preset (`type = "track"`): one dict lookup and one comparison.
+        text = _text(value)
         if operator == "=":
-            text = js_string(UNDEFINED if value is None else value)
             return lambda event: event.get(field) == text
         if operator == "!=":
-            text = js_string(UNDEFINED if value is None else value)
             return lambda event: event.get(field) != text
         test = _value_test(operator, value)
         return lambda event: test(event.get(field))
@@ -934,7 +915,7 @@ def _literal(value: ConditionValue | None) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return _number_literal(value)
-    return _quote(js_string(UNDEFINED if value is None else value))
+    return _quote(_text(value))
 
 
 def _number_literal(value: object) -> str:
@@ -955,7 +936,7 @@ def _field_text(condition: Condition) -> str:
 
 def _condition_text(condition: Condition) -> str:
     field, operator, value = _field_text(condition), condition.operator, condition.value
-    text = js_string(UNDEFINED if value is None else value)
+    text = _text(value)
     if operator in ("contains", "not_contains"):
         return f"{'!' if operator == 'not_contains' else ''}contains({field}, {_literal(value)})"
     if operator in ("starts_with", "not_starts_with"):

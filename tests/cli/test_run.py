@@ -62,15 +62,18 @@ def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = No
     return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
 
+def run_webhook(work: Path, server: LocalServer, *args: str, input: str | None = None) -> Result:  # noqa: A002
+    """``actions run webhook`` with settings pointing at ``server``."""
+    return invoke("run", "webhook", "--settings", str(webhook_settings(work, server)), *args, input=input)
+
+
 # --- input and outcomes -------------------------------------------------------------------------
 
 
 def test_events_from_a_file_are_delivered_and_the_exit_code_is_0(work: Path, server: LocalServer) -> None:
     events = work / "events.ndjson"
     events.write_text(ndjson(track(1), track(2), {"type": "identify", "userId": "u"}), encoding="utf-8")
-    result = invoke(
-        "run", "webhook", "--settings", str(webhook_settings(work, server)), "--events", str(events)
-    )
+    result = run_webhook(work, server, "--events", str(events))
     assert result.exit_code == 0, result.output
     assert sorted(body["messageId"] for body in server.bodies() if "messageId" in body) == ["m1", "m2"]
     assert len(server.received) == 3
@@ -79,9 +82,7 @@ def test_events_from_a_file_are_delivered_and_the_exit_code_is_0(work: Path, ser
 
 
 def test_standard_input_is_read_by_default(work: Path, server: LocalServer) -> None:
-    result = invoke(
-        "run", "webhook", "--settings", str(webhook_settings(work, server)), input=ndjson(track(1))
-    )
+    result = run_webhook(work, server, input=ndjson(track(1)))
     assert result.exit_code == 0
     assert server.bodies()[0]["messageId"] == "m1"
 
@@ -89,9 +90,7 @@ def test_standard_input_is_read_by_default(work: Path, server: LocalServer) -> N
 def test_a_json_array_file_is_read_too(work: Path, server: LocalServer) -> None:
     events = work / "events.json"
     events.write_text(json.dumps([track(1), track(2)], indent=2), encoding="utf-8")
-    result = invoke(
-        "run", "webhook", "--settings", str(webhook_settings(work, server)), "--events", str(events)
-    )
+    result = run_webhook(work, server, "--events", str(events))
     assert result.exit_code == 0
     assert len(server.received) == 2
 
@@ -100,7 +99,7 @@ def test_bad_lines_are_dead_lettered_with_line_and_reason_while_the_rest_is_deli
     work: Path, server: LocalServer
 ) -> None:
     text = ndjson(track(1), "{broken", track(2), "[1]", {"batch": [track(3), {"nope": 1}]})
-    result = invoke("run", "webhook", "--settings", str(webhook_settings(work, server)), input=text)
+    result = run_webhook(work, server, input=text)
     assert result.exit_code == 1
     assert len(server.received) == 3
     records = list(iter_dead_letters(work / "dead-letters.ndjson"))
@@ -117,17 +116,10 @@ def test_events_the_destination_rejects_are_dead_lettered_with_status_and_attemp
     def reject_m2(request: Received) -> tuple[int, dict[str, str]]:
         return (400, {}) if request.body.get("messageId") == "m2" else (200, {})
 
+    dead = work / "failed" / "dl.ndjson"
     with local_server(reject_m2) as server:
-        settings = webhook_settings(work, server)
-        dead = work / "failed" / "dl.ndjson"
-        result = invoke(
-            "run",
-            "webhook",
-            "--settings",
-            str(settings),
-            "--dead-letter",
-            str(dead),
-            input=ndjson(track(1), track(2), track(3)),
+        result = run_webhook(
+            work, server, "--dead-letter", str(dead), input=ndjson(track(1), track(2), track(3))
         )
     assert result.exit_code == 1
     (record,) = iter_dead_letters(dead)
@@ -147,11 +139,9 @@ def test_report_file_holds_the_counts_overall_and_per_action(work: Path, server:
     subscriptions.write_text(
         json.dumps([{"subscribe": 'type = "track"', "action": "sendBatch"}]), encoding="utf-8"
     )
-    result = invoke(
-        "run",
-        "webhook",
-        "--settings",
-        str(webhook_settings(work, server)),
+    result = run_webhook(
+        work,
+        server,
         "--subscriptions",
         str(subscriptions),
         "--report",
@@ -175,11 +165,9 @@ def test_report_file_holds_the_counts_overall_and_per_action(work: Path, server:
 
 
 def test_json_summary_goes_to_stdout(work: Path, server: LocalServer) -> None:
-    result = invoke(
-        "run",
-        "webhook",
-        "--settings",
-        str(webhook_settings(work, server)),
+    result = run_webhook(
+        work,
+        server,
         "--json",
         "-q",
         input=ndjson(track(1)),
@@ -193,11 +181,9 @@ def test_batch_size_option_lowers_the_actions_batch_size(work: Path, server: Loc
     subscriptions.write_text(
         '[[subscriptions]]\nsubscribe = \'type = "track"\'\naction = "sendBatch"\n', encoding="utf-8"
     )
-    result = invoke(
-        "run",
-        "webhook",
-        "--settings",
-        str(webhook_settings(work, server)),
+    result = run_webhook(
+        work,
+        server,
         "--subscriptions",
         str(subscriptions),
         "--batch-size",
@@ -213,11 +199,9 @@ def test_no_batching_sends_one_request_per_event(work: Path, server: LocalServer
     subscriptions.write_text(
         json.dumps({"subscriptions": [{"subscribe": 'type = "track"', "partnerAction": "sendBatch"}]})
     )
-    result = invoke(
-        "run",
-        "webhook",
-        "--settings",
-        str(webhook_settings(work, server)),
+    result = run_webhook(
+        work,
+        server,
         "--subscriptions",
         str(subscriptions),
         "--no-batching",
@@ -236,6 +220,14 @@ def test_settings_can_come_from_environment_variables(work: Path, server: LocalS
     )
     assert result.exit_code == 0
     assert server.received[0].path == "/env"
+
+
+def test_a_settings_file_that_is_not_utf8_is_a_configuration_error(work: Path) -> None:
+    settings = work / "settings.json"
+    settings.write_bytes(b'{"url": "http://x/\xff"}')
+    result = invoke("run", "webhook", "--settings", str(settings), input=ndjson(track(1)))
+    assert result.exit_code == 2
+    assert f"Error: settings file {str(settings)!r} is not valid JSON: 'utf-8' codec" in result.stderr
 
 
 def test_toml_settings_file(work: Path, server: LocalServer) -> None:
@@ -287,11 +279,9 @@ def test_bad_subscriptions_stop_the_run_before_any_event_is_read(
 ) -> None:
     path = work / "subs.json"
     path.write_text(subscriptions, encoding="utf-8")
-    result = invoke(
-        "run",
-        "webhook",
-        "--settings",
-        str(webhook_settings(work, server)),
+    result = run_webhook(
+        work,
+        server,
         "--subscriptions",
         str(path),
         input=ndjson(track(1)),
@@ -307,11 +297,9 @@ def test_bad_subscriptions_stop_the_run_before_any_event_is_read(
 def test_dry_run_prints_requests_with_secrets_redacted_and_sends_nothing(
     work: Path, server: LocalServer
 ) -> None:
-    result = invoke(
-        "run",
-        "webhook",
-        "--settings",
-        str(webhook_settings(work, server)),
+    result = run_webhook(
+        work,
+        server,
         "--dry-run",
         input=ndjson(track(1, properties={"echo": "hush-hush-42"})),
     )
@@ -326,11 +314,9 @@ def test_dry_run_prints_requests_with_secrets_redacted_and_sends_nothing(
 def test_dry_run_json_format_prints_one_request_per_line_and_dead_letters_on_stderr(
     work: Path, server: LocalServer
 ) -> None:
-    result = invoke(
-        "run",
-        "webhook",
-        "--settings",
-        str(webhook_settings(work, server)),
+    result = run_webhook(
+        work,
+        server,
         "--dry-run",
         "--dry-run-format",
         "json",

@@ -33,7 +33,7 @@ def write_inputs(tmp_path: Path, server: LocalServer) -> tuple[Path, Path]:
     return events, settings
 
 
-def start(tmp_path: Path, events: Path, settings: Path, *extra: str) -> subprocess.Popen[str]:
+def start(tmp_path: Path, events: Path, settings: Path, *extra: str, **popen: Any) -> subprocess.Popen[str]:
     command = [
         sys.executable,
         "-c",
@@ -54,7 +54,7 @@ def start(tmp_path: Path, events: Path, settings: Path, *extra: str) -> subproce
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACTIONS_WEBHOOK_")}
     return subprocess.Popen(
-        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen
     )
 
 
@@ -138,30 +138,8 @@ def test_second_signal_stops_at_once(tmp_path: Path) -> None:
 def test_ctrl_c_to_the_whole_process_group_with_workers_is_one_graceful_stop(tmp_path: Path) -> None:
     with local_server(delay_s=0.01) as server:
         events, settings = write_inputs(tmp_path, server)
-        command = [
-            sys.executable,
-            "-c",
-            "from actions_cli import main; main()",
-            "run",
-            "webhook",
-            "--events",
-            str(events),
-            "--settings",
-            str(settings),
-            "--concurrency",
-            "4",
-            "--buffer",
-            "20",
-            "--workers",
-            "2",
-            "--dead-letter",
-            str(tmp_path / "dl.ndjson"),
-            "--report",
-            str(tmp_path / "report.json"),
-        ]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ACTIONS_WEBHOOK_")}
-        process = subprocess.Popen(
-            command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+        process = start(
+            tmp_path, events, settings, "--buffer", "20", "--workers", "2", start_new_session=True
         )
         wait_for(server, 50, process)
         os.killpg(process.pid, signal.SIGINT)  # what a terminal does on Ctrl-C

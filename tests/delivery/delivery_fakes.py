@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +124,15 @@ def track(i: int, **extra: Any) -> dict[str, Any]:
         "properties": {"n": i},
         **extra,
     }
+
+
+async def endless_tracks() -> AsyncIterator[dict[str, Any]]:
+    """Track events numbered from 0, without end, yielding to the event loop between them."""
+    i = 0
+    while True:
+        yield track(i)
+        i += 1
+        await asyncio.sleep(0)
 
 
 def run(coro: Awaitable[Any]) -> Any:

@@ -24,7 +24,7 @@ from actions import (
     SubscriptionError,
 )
 from actions.delivery import INTERRUPTED, NO_SUBSCRIPTION, Engine, Record, RetryPolicy, iter_dead_letters
-from delivery_fakes import SETTINGS, Calls, make_destination, track
+from delivery_fakes import SETTINGS, Calls, endless_tracks, make_destination, track
 
 FAST = RetryPolicy(max_attempts=4, initial_delay_s=0.001, max_delay_s=0.005, max_elapsed_s=None)
 TRACK_TO_BATCHED = [{"subscribe": 'type = "track"', "action": "batched"}]
@@ -396,7 +396,9 @@ def test_replay_records_go_only_to_their_recorded_action_and_subscription(calls:
     assert [p["name"] for p in calls.singles] == ["from B"]
     assert [p.get("n") for p in calls.payloads] == [2, None]
     assert (report.delivered, report.dead_lettered) == (2, 1)
-    assert engine.dead_letters[0]["code"] == NO_SUBSCRIPTION
+    (record,) = engine.dead_letters
+    assert (record["code"], record["action"], record["line"]) == (NO_SUBSCRIPTION, "gone", 3)
+    assert "failed_at" in record  # like every dead letter (docs/running.md)
 
 
 def test_dead_letters_go_to_a_file_with_everything_needed_to_replay(calls: Calls, tmp_path: Path) -> None:
@@ -440,17 +442,10 @@ def test_stop_finishes_in_flight_work_takes_nothing_more_in_and_accounts_for_eve
             engine.stop()
         await asyncio.sleep(0.005)
 
-    async def endless() -> Any:
-        i = 0
-        while True:
-            yield track(i)
-            i += 1
-            await asyncio.sleep(0)
-
     engine = Engine(
         make_destination(calls, perform=slowish), SETTINGS, TRACK_TO_SINGLE, concurrency=4, buffer=8
     )
-    report = deliver(engine, endless())
+    report = deliver(engine, endless_tracks())
     assert report.stopped == "signal"
     assert report.events_in < 40
     assert report.delivered == report.events_in  # in-flight work was finished, not dropped

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from actions import ConfigurationError
 from actions.delivery import Engine, Record
-from delivery_fakes import SETTINGS, Calls, make_destination, track
+from delivery_fakes import SETTINGS, Calls, endless_tracks, make_destination, track
 
 TRACK_TO_SINGLE = [{"subscribe": 'type = "track"', "action": "single"}]
 
@@ -80,17 +80,10 @@ def test_events_held_by_an_enricher_when_the_run_stops_are_still_accounted_for(c
             engine.stop()
         await asyncio.sleep(0.001)
 
-    async def endless() -> Any:
-        i = 0
-        while True:
-            yield track(i)
-            i += 1
-            await asyncio.sleep(0)
-
     engine = Engine(
         make_destination(calls, perform=perform), SETTINGS, TRACK_TO_SINGLE, enrichers=[holder], buffer=4
     )
-    report = asyncio.run(engine.run(endless()))
+    report = asyncio.run(engine.run(endless_tracks()))
     assert report.stopped == "signal"
     assert report.events_in == report.delivered + report.filtered + report.dead_lettered
     assert holder.held == []  # flushed, not dropped

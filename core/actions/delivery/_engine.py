@@ -414,7 +414,8 @@ class Engine:
             if self._reader is not None:
                 self._reader.stop()
             self._batcher.flush()
-            self._expire_retries(self._deadline)
+            # Retries that would come due after the deadline are dead-lettered now.
+            self._cancel_retries(self._deadline, self._interrupted, _STOPPED_WAITING)
         if immediate:
             self._deadline = now
         self._stop_requested.set()
@@ -551,12 +552,11 @@ class Engine:
         With ``force``, every record is accepted even after a stop.
         """
         for position, record in enumerate(records):
+            if self._pending >= self.buffer:
+                await self._wait_for_space()  # returns at once when stopping
+            # After a stop, only the rest of a line already partly taken in (a batch) still comes in.
             if self._stopping and not force and (record.line is None or record.line != self._last_line):
                 return False
-            if self._pending >= self.buffer:
-                await self._wait_for_space()
-                if self._stopping and not force and (record.line is None or record.line != self._last_line):
-                    return False
             if prepared is None:
                 self._accept(record)
             else:
@@ -584,17 +584,20 @@ class Engine:
         event = record.event
         if event is None:
             report.dead_lettered += 1
-            self._dead_letter(self._input_record(record))
+            self._dead_letter(self._failure_record(
+                record, code=record.code, status=None, retryable=False, message=record.reason,
+                reason="unreadable input",
+            ))  # fmt: skip
             return
         if isinstance(prepared, _Unset):
             prepared = self._route_and_prepare(record)
         if prepared is None:
             report.dead_lettered += 1
             message = f"no subscription sends events to action {record.action!r}"
-            self._dead_letter(self._base_record(record, record.action, record.subscription) | {
-                "code": NO_SUBSCRIPTION, "status": None, "retryable": False, "message": message,
-                "reason": "not routed", "attempts": 0, "event": event,
-            })  # fmt: skip
+            self._dead_letter(self._failure_record(
+                record, code=NO_SUBSCRIPTION, status=None, retryable=False, message=message,
+                reason="not routed", action=record.action, subscription=record.subscription,
+            ))  # fmt: skip
             return
         if not prepared:
             report.filtered += 1
@@ -797,14 +800,16 @@ class Engine:
         for delivery in items:
             self._submit(delivery)
 
-    def _expire_retries(self, deadline: float) -> None:
-        """Dead-letter retries that would come due after ``deadline`` (now, when stopping)."""
+    def _cancel_retries(
+        self, after: float, failure: Callable[[_Delivery], IntegrationError], reason: str
+    ) -> None:
+        """Settle, as ``failure`` for ``reason``, the waiting retries due after ``after``."""
         for key, (handle, items, when) in list(self._timers.items()):
-            if when > deadline:
+            if when > after:
                 handle.cancel()
                 del self._timers[key]
                 for delivery in items:
-                    self._settle(delivery, self._interrupted(delivery), _STOPPED_WAITING)
+                    self._settle(delivery, failure(delivery), reason)
 
     def _authentication_failed(self, error: IntegrationError) -> None:
         if self._auth_error is not None:
@@ -812,11 +817,7 @@ class Engine:
         self._auth_error = error
         self.report.authentication_error = self.redactor.text(error.message or str(error))
         # Nothing queued can succeed any more: settle waiting retries now instead of sending them.
-        for key, (handle, items, _) in list(self._timers.items()):
-            handle.cancel()
-            del self._timers[key]
-            for delivery in items:
-                self._settle(delivery, self._not_attempted(), _AUTH_EARLIER)
+        self._cancel_retries(-float("inf"), lambda _: self._not_attempted(), _AUTH_EARLIER)
 
     # --- draining -----------------------------------------------------------------------------
 
@@ -832,7 +833,7 @@ class Engine:
 
     async def _abort(self) -> None:
         """The shutdown deadline passed: cancel everything in flight; it is dead-lettered."""
-        self._expire_retries(-float("inf"))
+        self._cancel_retries(-float("inf"), self._interrupted, _STOPPED_WAITING)
         self._batcher.flush()
         while self._tasks:  # cancelling may settle events; it never starts new sends, but be sure
             tasks = list(self._tasks)
@@ -865,7 +866,12 @@ class Engine:
             if self._pending == 0:
                 self._wake.set()
         if error is not None:  # last: the counts above are right even if writing fails
-            self._dead_letter(self._delivery_record(delivery, error, reason))
+            route = delivery.route
+            self._dead_letter(self._failure_record(
+                tracker.record, code=error.code, status=error.status, retryable=error.retryable,
+                message=error.message or str(error), reason=reason, attempts=delivery.attempts,
+                action=route.action.key, subscription=route.label,
+            ))  # fmt: skip
 
     def _not_attempted(self) -> IntegrationError:
         assert self._auth_error is not None
@@ -877,31 +883,35 @@ class Engine:
         message = "not delivered: the run was stopped" + (f" (last error: {last.message})" if last else "")
         return IntegrationError(message, INTERRUPTED, last.status if last else None, retryable=True)
 
-    def _base_record(self, record: Record, action: str | None, subscription: str | None) -> dict[str, Any]:
+    def _failure_record(
+        self,
+        record: Record,
+        *,
+        code: str | None,
+        status: int | None,
+        retryable: bool,
+        message: str | None,
+        reason: str | None,
+        attempts: int = 0,
+        action: str | None = None,
+        subscription: str | None = None,
+    ) -> dict[str, Any]:
+        """A dead-letter record (fields in ``_deadletter``): the event, or the text of unreadable input."""
         out: dict[str, Any] = {"destination": self.destination.slug, "run_id": self.report.run_id}
         if record.line is not None:
             out["line"] = record.line
         if action is not None:
             out["action"] = action
             out["subscription"] = subscription
+        out |= {
+            "code": code, "status": status, "retryable": retryable, "message": message, "reason": reason,
+            "attempts": attempts, "failed_at": iso_ms(get_clock().now_ms()),
+        }  # fmt: skip
+        if record.event is None:
+            out["raw"] = record.raw
+        else:
+            out["event"] = record.event
         return out
-
-    def _input_record(self, record: Record) -> dict[str, Any]:
-        return self._base_record(record, None, None) | {
-            "code": record.code, "status": None, "retryable": False, "message": record.reason,
-            "reason": "unreadable input", "attempts": 0, "failed_at": iso_ms(get_clock().now_ms()),
-            "raw": record.raw,
-        }  # fmt: skip
-
-    def _delivery_record(
-        self, delivery: _Delivery, error: IntegrationError, reason: str | None
-    ) -> dict[str, Any]:
-        record = delivery.tracker.record
-        return self._base_record(record, delivery.route.action.key, delivery.route.label) | {
-            "code": error.code, "status": error.status, "retryable": error.retryable,
-            "message": error.message or str(error), "reason": reason, "attempts": delivery.attempts,
-            "failed_at": iso_ms(get_clock().now_ms()), "event": delivery.tracker.event,
-        }  # fmt: skip
 
     def _dead_letter(self, record: dict[str, Any]) -> None:
         if self.redactor:

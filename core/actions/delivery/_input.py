@@ -282,10 +282,6 @@ class _ArrayParser:
         return [_problem(INVALID_JSON, message, self._line, rest)]
 
 
-def _interpret_line(text: bytes, line: int) -> list[Record]:
-    return parse_line(text, line)
-
-
 # --- the reader ---------------------------------------------------------------------------------
 
 _EOF: Final = None
@@ -309,7 +305,7 @@ class EventReader:
         self,
         source: str | Path | IO[bytes],
         *,
-        interpret: Interpreter = _interpret_line,
+        interpret: Interpreter = parse_line,
         chunk_bytes: int = 256 * 1024,
         max_chunks: int = 4,
     ) -> None:
@@ -427,9 +423,7 @@ class EventReader:
                 break
             self.bytes_read += len(data)
             if array is not None:
-                records = array.feed(data)
-                if records:
-                    hand_over(records)
+                pass_on([array.feed(data)])
                 continue
             if splitter is None:
                 data, blank_start = blank_start + data, b""
@@ -438,17 +432,13 @@ class EventReader:
                     continue
                 if data.lstrip()[:1] == b"[":
                     array = _ArrayParser()
-                    records = array.feed(data)
-                    if records:
-                        hand_over(records)
+                    pass_on([array.feed(data)])
                     continue
                 splitter = _LineSplitter()
             pass_on(splitter.feed(data))
         if not self._stopped.is_set():
             if array is not None:
-                records = array.end()
-                if records:
-                    hand_over(records)
+                pass_on([array.end()])
             elif splitter is not None:
                 pass_on(splitter.end())
         hand_over(_EOF)

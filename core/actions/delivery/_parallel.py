@@ -91,7 +91,6 @@ class PreparePool:
         context = multiprocessing.get_context("fork")
         self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_started)
         self._pool.submit(int).result()  # with fork, every worker starts on the first task: now
-        self.broken = False
 
     def submit(self, chunk: RawChunk) -> asyncio.Future[list[list[Encoded] | None]]:
         return asyncio.get_running_loop().run_in_executor(self._pool, _work, chunk)

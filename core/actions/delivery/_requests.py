@@ -38,10 +38,7 @@ def _body(request: httpx.Request, redactor: Redactor) -> Any:
     text = redactor.text(raw)
     content_type = request.headers.get("content-type", "")
     if "json" in content_type:
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
+        return _maybe_json(text)
     if "x-www-form-urlencoded" in content_type:
         return {key: _maybe_json(value) for key, value in parse_qsl(raw, keep_blank_values=True)}
     return text

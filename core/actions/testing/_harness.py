@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 
-from .._action import Action, ItemResult, Payload
+from .._action import Action, Failed, ItemResult, Payload
 from .._destination import Destination
+from .._errors import ActionsError, IntegrationError
 from .._request import Exchange, HttpSession
 
 __all__ = [
@@ -89,10 +90,7 @@ def record_request(request: httpx.Request, headers: Sequence[str] = RECORDED_HEA
     body: Any = raw
     form = form_decoded = None
     if raw is not None and "application/json" in content_type:
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = raw
+        body = _maybe_json(raw)
     elif raw is not None and "x-www-form-urlencoded" in content_type:
         form = dict(parse_qsl(raw, keep_blank_values=True))
         form_decoded = {k: _maybe_json(v) for k, v in form.items()}
@@ -164,32 +162,27 @@ def _settings(destination: Destination, settings: Any, validate: bool) -> Any:
     return settings
 
 
-async def _run_action(
-    destination: Destination,
-    action_key: str,
-    event: Mapping[str, Any],
-    mapping: Mapping[str, Any] | None,
-    settings: Any,
-    *,
-    use_default_mappings: bool,
-    validate_settings: bool,
-    responses: Responder,
-    base_url: str | None,
-) -> ActionRun:
-    run = ActionRun()
-    action = destination.action(action_key)
-    effective = _mapping(action, mapping, use_default_mappings)
-    try:
-        resolved_settings = _settings(destination, settings, validate_settings)
-        payload = action.prepare(event, effective)
-        run.payloads.append(payload)
-        async with _session(responses, run, base_url) as session:
-            run.data = await destination.perform(
-                action, payload, resolved_settings, session, event=event, mapping=effective
-            )
-    except Exception as exc:
-        run.error = exc
+def _execute(body: Callable[[ActionRun], Awaitable[None]], raise_errors: bool) -> ActionRun:
+    """Run ``body`` on a new :class:`ActionRun` that keeps the error it raises (raised again if asked)."""
+
+    async def go() -> ActionRun:
+        run = ActionRun()
+        try:
+            await body(run)
+        except Exception as exc:
+            run.error = exc
+        return run
+
+    run = asyncio.run(go())
+    if raise_errors and run.error is not None:
+        raise run.error
     return run
+
+
+def _require_perform_batch(action: Action) -> None:
+    """Refuse a batch for an action without ``perform_batch``, with the reference's error."""
+    if action.perform_batch is None:
+        raise IntegrationError("This action does not support batched requests.", "NotImplemented", 501)
 
 
 def run_action(
@@ -219,22 +212,19 @@ def run_action(
         base_url: Rewrite every request to this scheme, host and port.
         raise_errors: Raise the error, if any; otherwise it is in :attr:`ActionRun.error`.
     """
-    run = asyncio.run(
-        _run_action(
-            destination,
-            action,
-            event,
-            mapping,
-            settings,
-            use_default_mappings=use_default_mappings,
-            validate_settings=validate_settings,
-            responses=responses,
-            base_url=base_url,
-        )
-    )
-    if raise_errors and run.error is not None:
-        raise run.error
-    return run
+    definition = destination.action(action)
+    effective = _mapping(definition, mapping, use_default_mappings)
+
+    async def perform(run: ActionRun) -> None:
+        resolved_settings = _settings(destination, settings, validate_settings)
+        payload = definition.prepare(event, effective)
+        run.payloads.append(payload)
+        async with _session(responses, run, base_url) as session:
+            run.data = await destination.perform(
+                definition, payload, resolved_settings, session, event=event, mapping=effective
+            )
+
+    return _execute(perform, raise_errors)
 
 
 def run_batch(
@@ -256,57 +246,39 @@ def run_batch(
     reference's multistatus does) and are not passed to ``perform_batch``. ``results`` has one
     entry per event.
     """
-    from .._action import Failed
-    from .._errors import ActionsError, IntegrationError
+    definition = destination.action(action)
+    effective = _mapping(definition, mapping, use_default_mappings)
 
-    async def go() -> ActionRun:
-        run = ActionRun()
-        action_def = destination.action(action)
-        effective = _mapping(action_def, mapping, use_default_mappings)
-        try:
-            resolved_settings = _settings(destination, settings, validate_settings)
-            if action_def.perform_batch is None:
-                raise IntegrationError(
-                    "This action does not support batched requests.", "NotImplemented", 501
+    async def perform_batch(run: ActionRun) -> None:
+        resolved_settings = _settings(destination, settings, validate_settings)
+        _require_perform_batch(definition)
+        slots: list[ItemResult | None] = []
+        ok_payloads: list[Payload] = []
+        ok_events: list[Mapping[str, Any]] = []
+        for event in events:
+            try:
+                payload = definition.prepare(event, effective)
+            except ActionsError as exc:
+                error = (
+                    exc
+                    if isinstance(exc, IntegrationError)
+                    else IntegrationError(str(exc), "MAPPING_ERROR", 400)
                 )
-            slots: list[ItemResult | None] = []
-            ok_payloads: list[Payload] = []
-            ok_events: list[Mapping[str, Any]] = []
-            for event in events:
-                try:
-                    payload = action_def.prepare(event, effective)
-                except ActionsError as exc:
-                    error = (
-                        exc
-                        if isinstance(exc, IntegrationError)
-                        else IntegrationError(str(exc), "MAPPING_ERROR", 400)
-                    )
-                    slots.append(Failed(error))
-                    continue
-                slots.append(None)
-                ok_payloads.append(payload)
-                ok_events.append(event)
-            run.payloads = ok_payloads
-            async with _session(responses, run, base_url) as session:
-                results = iter(
-                    await destination.perform_batch(
-                        action_def,
-                        ok_payloads,
-                        resolved_settings,
-                        session,
-                        events=ok_events,
-                        mapping=effective,
-                    )
+                slots.append(Failed(error))
+                continue
+            slots.append(None)
+            ok_payloads.append(payload)
+            ok_events.append(event)
+        run.payloads = ok_payloads
+        async with _session(responses, run, base_url) as session:
+            results = iter(
+                await destination.perform_batch(
+                    definition, ok_payloads, resolved_settings, session, events=ok_events, mapping=effective
                 )
-            run.results = [slot if slot is not None else next(results) for slot in slots]
-        except Exception as exc:
-            run.error = exc
-        return run
+            )
+        run.results = [slot if slot is not None else next(results) for slot in slots]
 
-    run = asyncio.run(go())
-    if raise_errors and run.error is not None:
-        raise run.error
-    return run
+    return _execute(perform_batch, raise_errors)
 
 
 def check_authentication(
@@ -319,20 +291,12 @@ def check_authentication(
 ) -> ActionRun:
     """Validate ``settings`` and run the destination's authentication check."""
 
-    async def go() -> ActionRun:
-        run = ActionRun()
-        try:
-            validated = destination.validate_settings(settings)
-            async with _session(responses, run, base_url) as session:
-                await destination.authenticate(validated, session)
-        except Exception as exc:
-            run.error = exc
-        return run
+    async def authenticate(run: ActionRun) -> None:
+        validated = destination.validate_settings(settings)
+        async with _session(responses, run, base_url) as session:
+            await destination.authenticate(validated, session)
 
-    run = asyncio.run(go())
-    if raise_errors and run.error is not None:
-        raise run.error
-    return run
+    return _execute(authenticate, raise_errors)
 
 
 def run_delete(
@@ -346,17 +310,9 @@ def run_delete(
 ) -> ActionRun:
     """Validate ``settings`` and run the destination's ``on_delete`` for the user in ``event``."""
 
-    async def go() -> ActionRun:
-        run = ActionRun()
-        try:
-            validated = destination.validate_settings(settings)
-            async with _session(responses, run, base_url) as session:
-                run.data = await destination.delete(event, validated, session)
-        except Exception as exc:
-            run.error = exc
-        return run
+    async def delete(run: ActionRun) -> None:
+        validated = destination.validate_settings(settings)
+        async with _session(responses, run, base_url) as session:
+            run.data = await destination.delete(event, validated, session)
 
-    run = asyncio.run(go())
-    if raise_errors and run.error is not None:
-        raise run.error
-    return run
+    return _execute(delete, raise_errors)

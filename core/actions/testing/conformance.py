@@ -14,12 +14,12 @@ import asyncio
 import contextlib
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .._action import Delivered, Failed
+from .._action import Action, Delivered, Failed
 from .._clock import use_clock
 from .._destination import Destination, Divergence, Subscription
 from .._errors import (
@@ -36,7 +36,7 @@ from .._js import UNDEFINED
 from .._registry import Registry
 from .._request import Exchange, HttpSession
 from ._events import make_event
-from ._harness import Reply, _transport, record_request
+from ._harness import Reply, _require_perform_batch, _transport, record_request
 
 __all__ = [
     "DEFAULT_NOW",
@@ -182,31 +182,48 @@ def _mapping(destination: Destination, case: Mapping[str, Any]) -> tuple[str, di
     return action_key, {**base, **(case.get("mapping") or {})}
 
 
-async def _action_case(destination: Destination, case: Mapping[str, Any], out: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class _Recording:
+    session: HttpSession
+    payloads: list[Any]
+    recorder: _Recorder
+
+
+@contextlib.asynccontextmanager
+async def _recording(case: Mapping[str, Any], out: dict[str, Any]) -> AsyncIterator[_Recording]:
+    """A session answering with the case's replies; what it sent and the payloads go into ``out``.
+
+    An error raised inside the block is the case's error (``out["error"]``), not the runner's.
+    """
     recorder = _Recorder()
     payloads: list[Any] = []
     try:
-        action_key, mapping = _mapping(destination, case)
-        action = destination.action(action_key)
-        settings = destination.unchecked_settings(case.get("settings") or {})
         async with HttpSession(transport=_transport(_replies(case)), on_exchange=recorder) as session:
-            if case["kind"] == "batch":
-                await _batch(destination, action_key, case, mapping, settings, session, payloads, out)
-            else:
-                payload = action.prepare(_event(case), mapping)
-                payloads.append(payload)
-                await destination.perform(
-                    action, payload, settings, session, event=_event(case), mapping=mapping
-                )
+            yield _Recording(session, payloads, recorder)
     except Exception as exc:
         out["error"] = error_output(exc)
     out["payloads"] = to_json(payloads)
     out["requests"] = recorder.requests()
 
 
+async def _action_case(destination: Destination, case: Mapping[str, Any], out: dict[str, Any]) -> None:
+    async with _recording(case, out) as recording:
+        action_key, mapping = _mapping(destination, case)
+        action = destination.action(action_key)
+        settings = destination.unchecked_settings(case.get("settings") or {})
+        session, payloads = recording.session, recording.payloads
+        if case["kind"] == "batch":
+            await _batch(destination, action, case, mapping, settings, session, payloads, out)
+        else:
+            event = _event(case)
+            payload = action.prepare(event, mapping)
+            payloads.append(payload)
+            await destination.perform(action, payload, settings, session, event=event, mapping=mapping)
+
+
 async def _batch(
     destination: Destination,
-    action_key: str,
+    action: Action,
     case: Mapping[str, Any],
     mapping: dict[str, Any],
     settings: Any,
@@ -214,9 +231,7 @@ async def _batch(
     payloads: list[Any],
     out: dict[str, Any],
 ) -> None:
-    action = destination.action(action_key)
-    if action.perform_batch is None:
-        raise IntegrationError("This action does not support batched requests.", "NotImplemented", 501)
+    _require_perform_batch(action)
     events = _events(case)
     statuses: list[dict[str, Any] | None] = []
     ok: list[dict[str, Any]] = []
@@ -268,46 +283,38 @@ async def _event_case(destination: Destination, case: Mapping[str, Any], out: di
     when the case gives ``events``, as the reference's ``onBatch``)."""
     from .._subscriptions import parse_filter
 
-    recorder = _Recorder()
-    payloads: list[Any] = []
     results: list[dict[str, Any]] = []
     batch = "events" in case or "effective_events" in case.get("output", {})
-    try:
+    async with _recording(case, out) as recording:
+        session, payloads = recording.session, recording.payloads
         settings = destination.validate_settings(case.get("settings") or {})
         events = _events(case) if batch else [_event(case)]
-        async with HttpSession(transport=_transport(_replies(case)), on_exchange=recorder) as session:
-            for sub in _subscriptions(destination, case):
-                try:
-                    matcher = parse_filter(sub.subscribe)
-                except SubscriptionError as exc:
-                    results.append({"output": f"Invalid subscription : {exc}"})
-                    continue
-                matching = [e for e in events if matcher.matches(e)]
-                if not matching:
-                    results.append({"output": "not subscribed"})
-                    continue
-                action = destination.action(sub.action)
-                mapping = sub.mapping if sub.mapping is not None else action.default_mapping
-                if batch:
-                    statuses = await _multistatus(
-                        destination, action.key, events, matching, mapping, settings, session, payloads
-                    )
-                    results.append({"multistatus": statuses})
-                    continue
-                payload = action.prepare(matching[0], mapping)
-                payloads.append(payload)
-                results.append({"output": "Mappings resolved"})
-                if action.fields:
-                    results.append({"output": "Payload validated"})
-                await destination.perform(
-                    action, payload, settings, session, event=matching[0], mapping=mapping
+        for sub in _subscriptions(destination, case):
+            try:
+                matcher = parse_filter(sub.subscribe)
+            except SubscriptionError as exc:
+                results.append({"output": f"Invalid subscription : {exc}"})
+                continue
+            matching = [e for e in events if matcher.matches(e)]
+            if not matching:
+                results.append({"output": "not subscribed"})
+                continue
+            action = destination.action(sub.action)
+            mapping = sub.mapping if sub.mapping is not None else action.default_mapping
+            if batch:
+                statuses = await _multistatus(
+                    destination, action, events, matching, mapping, settings, session, payloads
                 )
-                results.append({"output": "Action Executed"})
+                results.append({"multistatus": statuses})
+                continue
+            payload = action.prepare(matching[0], mapping)
+            payloads.append(payload)
+            results.append({"output": "Mappings resolved"})
+            if action.fields:
+                results.append({"output": "Payload validated"})
+            await destination.perform(action, payload, settings, session, event=matching[0], mapping=mapping)
+            results.append({"output": "Action Executed"})
         out["results"] = results
-    except Exception as exc:
-        out["error"] = error_output(exc)
-    out["payloads"] = to_json(payloads)
-    out["requests"] = recorder.requests()
 
 
 _NOT_SUBSCRIBED = {
@@ -320,7 +327,7 @@ _NOT_SUBSCRIBED = {
 
 async def _multistatus(
     destination: Destination,
-    action_key: str,
+    action: Action,
     events: list[dict[str, Any]],
     matching: list[dict[str, Any]],
     mapping: dict[str, Any],
@@ -329,9 +336,7 @@ async def _multistatus(
     payloads: list[Any],
 ) -> list[dict[str, Any]]:
     """One multistatus node per event, as the reference's onBatch reports them."""
-    action = destination.action(action_key)
-    if action.perform_batch is None:
-        raise IntegrationError("This action does not support batched requests.", "NotImplemented", 501)
+    _require_perform_batch(action)
     nodes: dict[int, dict[str, Any]] = {}
     ready: list[tuple[int, Any]] = []
     chosen = {id(e) for e in matching}
@@ -372,22 +377,16 @@ async def _multistatus(
 
 
 async def _admin_case(destination: Destination, case: Mapping[str, Any], out: dict[str, Any]) -> None:
-    recorder = _Recorder()
-    try:
+    async with _recording(case, out) as recording:
         settings = destination.validate_settings(case.get("settings") or {})
-        async with HttpSession(transport=_transport(_replies(case)), on_exchange=recorder) as session:
-            if case["kind"] == "auth":
-                await destination.authenticate(settings, session)
-                out["ok"] = True
-            else:
-                await destination.delete(_event(case), settings, session)
-                responses = [e.response for e in recorder.exchanges if e.response is not None]
-                if responses:
-                    out["result_status"] = responses[-1].status_code
-    except Exception as exc:
-        out["error"] = error_output(exc)
-    out["payloads"] = []
-    out["requests"] = recorder.requests()
+        if case["kind"] == "auth":
+            await destination.authenticate(settings, recording.session)
+            out["ok"] = True
+        else:
+            await destination.delete(_event(case), settings, recording.session)
+            responses = [e.response for e in recording.recorder.exchanges if e.response is not None]
+            if responses:
+                out["result_status"] = responses[-1].status_code
 
 
 def _mapping_case(case: Mapping[str, Any]) -> dict[str, Any]:
