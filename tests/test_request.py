@@ -149,3 +149,15 @@ def test_response_data_parses_json_only_for_json_content() -> None:
         is None
     )
     assert json.loads(b"{}") == {}
+
+
+def test_lone_surrogates_become_replacement_characters_in_forms_and_credentials() -> None:
+    assert encode_form({"api_key": "k\ud800y"}) == "api_key=k%EF%BF%BDy"
+    seen, transport = _capture()
+
+    async def go() -> None:
+        async with HttpSession(transport=transport) as session:
+            await RequestClient(session, {"auth": ("k\ud800", "s")})("https://e.x/")
+
+    _run(go())
+    assert seen[0].headers["authorization"] == "Basic a++/vTpz"

@@ -140,7 +140,8 @@ def describe_markdown(
     if destination.presets:
         lines += [f"{h}# Presets", "", "| Name | Subscription | Action |", "| --- | --- | --- |"]
         for preset in destination.presets:
-            lines.append(f"| {preset.name} | `{_cell(preset.subscribe)}` | `{preset.action}` |")
+            where = " (runs in the browser, not delivered here)" if preset.platform == "web" else ""
+            lines.append(f"| {preset.name} | `{_cell(preset.subscribe)}` | `{preset.action}`{where} |")
         lines.append("")
     if enrichers:
         lines += [f"{h}# Enrichers", "", "Enable with `actions run --enrich NAME`.", ""]
@@ -196,7 +197,8 @@ def describe_text(destination: Destination, enrichers: Sequence[EnricherSpec] = 
     if destination.presets:
         lines += ["", "Presets:"]
         for preset in destination.presets:
-            lines.append(f"  {preset.name}: {preset.subscribe} -> {preset.action}")
+            where = " (browser only)" if preset.platform == "web" else ""
+            lines.append(f"  {preset.name}: {preset.subscribe} -> {preset.action}{where}")
     if enrichers:
         lines += ["", "Enrichers (actions run --enrich NAME):"]
         lines += [f"  {spec.name}: {spec.description}" for spec in enrichers]

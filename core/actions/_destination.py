@@ -43,7 +43,9 @@ __all__ = [
 class Preset(BaseModel):
     """A ready-made subscription: which events (``subscribe``) go to which action, mapped how.
 
-    ``mapping=None`` means the action's field defaults.
+    ``mapping=None`` means the action's field defaults. A ``platform="web"`` preset names an
+    action that runs in the browser (a device-mode plugin), not here: it is listed, so
+    configurations written for the reference keep their meaning, but never delivered.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -53,6 +55,7 @@ class Preset(BaseModel):
     action: str
     mapping: dict[str, Any] | None = None
     type: Literal["automatic", "specificEvent"] = "automatic"
+    platform: Literal["cloud", "web"] = "cloud"
 
 
 class Subscription(BaseModel):
@@ -94,15 +97,20 @@ class Divergence:
         differences: Regular expressions over comparison lines (as
             :func:`actions.testing.conformance.compare` writes them); a matching line is
             explained. The default explains any line.
+        when: A regular expression one of the case's comparison lines must match for this
+            divergence to apply at all (for differences that follow from one telltale line).
     """
 
     name: str
     reason: str
     cases: tuple[str, ...]
     differences: tuple[str, ...] = (".*",)
+    when: str | None = None
 
-    def applies_to(self, case_id: str) -> bool:
-        return any(fnmatch.fnmatchcase(case_id, pattern) for pattern in self.cases)
+    def applies_to(self, case_id: str, differences: Sequence[str] = ()) -> bool:
+        if not any(fnmatch.fnmatchcase(case_id, pattern) for pattern in self.cases):
+            return False
+        return self.when is None or any(re.fullmatch(self.when, line, re.DOTALL) for line in differences)
 
     def explains(self, line: str) -> bool:
         return any(re.fullmatch(pattern, line, re.DOTALL) for pattern in self.differences)
@@ -169,7 +177,7 @@ class Destination(BaseModel):
     @model_validator(mode="after")
     def _presets_name_actions(self) -> Destination:
         for preset in self.presets:
-            if preset.action not in self.actions:
+            if preset.platform == "cloud" and preset.action not in self.actions:
                 raise ValueError(f"preset {preset.name!r} uses unknown action {preset.action!r}")
         return self
 
@@ -192,16 +200,16 @@ class Destination(BaseModel):
         raise ConfigurationError(f"destination {self.slug!r} has no preset {name!r} (presets: {known})")
 
     def preset_mapping(self, preset: Preset) -> dict[str, Any]:
-        return (
-            dict(preset.mapping) if preset.mapping is not None else self.action(preset.action).default_mapping
-        )
+        if preset.mapping is not None:
+            return dict(preset.mapping)
+        return self.action(preset.action).default_mapping if preset.platform == "cloud" else {}
 
     def default_subscriptions(self) -> list[Subscription]:
         """The presets as subscriptions: what ``actions run`` does without ``--subscriptions``."""
         return [
             Subscription(subscribe=p.subscribe, action=p.action, mapping=self.preset_mapping(p), name=p.name)
             for p in self.presets
-            if p.type == "automatic"
+            if p.type == "automatic" and p.platform == "cloud"
         ]
 
     # --- settings ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import math
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -65,6 +65,15 @@ FRAMEWORK_DIVERGENCES: tuple[Divergence, ...] = (
         ),
         cases=("event/invalid-fql",),
         differences=(r'results\[0\]\.output: got "Invalid subscription : .*", expected "not subscribed"',),
+    ),
+    Divergence(
+        name="null-context-delivered",
+        reason=(
+            "An event whose context is null is delivered like an event without context; the reference's "
+            "framework throws a TypeError reading context.personas and sends nothing, for every action."
+        ),
+        cases=("*",),
+        when=r"error: none raised \(expected .*Cannot destructure property 'personas'.*\)",
     ),
 )
 
@@ -299,6 +308,8 @@ async def _event_case(destination: Destination, case: Mapping[str, Any], out: di
             if not matching:
                 results.append({"output": "not subscribed"})
                 continue
+            if sub.action not in destination.actions:
+                continue  # a browser-only action (a web preset): nothing runs here, nothing is reported
             action = destination.action(sub.action)
             mapping = sub.mapping if sub.mapping is not None else action.default_mapping
             if batch:
@@ -383,7 +394,8 @@ async def _admin_case(destination: Destination, case: Mapping[str, Any], out: di
             await destination.authenticate(settings, recording.session)
             out["ok"] = True
         else:
-            await destination.delete(_event(case), settings, recording.session)
+            # onDelete receives the event as given: no test-event defaults are filled in.
+            await destination.delete(dict(case.get("event") or {}), settings, recording.session)
             responses = [e.response for e in recording.recorder.exchanges if e.response is not None]
             if responses:
                 out["result_status"] = responses[-1].status_code
@@ -551,8 +563,11 @@ def compare(case: Mapping[str, Any], ours: Mapping[str, Any]) -> list[str]:
 # --- running many -------------------------------------------------------------------------------
 
 
-def divergences_for(case: Mapping[str, Any], registry: Registry | None) -> list[Divergence]:
-    """Documented divergences that apply to this case (framework, mapping or destination)."""
+def divergences_for(
+    case: Mapping[str, Any], registry: Registry | None, differences: Sequence[str] = ()
+) -> list[Divergence]:
+    """Documented divergences that apply to this case and its ``differences`` (framework, mapping
+    or destination)."""
     known = list(FRAMEWORK_DIVERGENCES)
     if case.get("kind") == "mapping":
         try:
@@ -564,7 +579,7 @@ def divergences_for(case: Mapping[str, Any], registry: Registry | None) -> list[
         with contextlib.suppress(ActionsError):
             known.extend(registry.destination(case["destination"]).known_divergences)
     case_id = str(case.get("id"))
-    return [d for d in known if d.applies_to(case_id)]
+    return [d for d in known if d.applies_to(case_id, differences)]
 
 
 def unexplained(differences: Iterable[str], divergences: Iterable[Divergence]) -> list[str]:
@@ -597,7 +612,7 @@ def run_cases(cases: Iterable[Mapping[str, Any]], registry: Registry | None = No
         if not differences:
             yield CaseResult(case_id, kind, "pass", ours)
             continue
-        applicable = divergences_for(case, registry)
+        applicable = divergences_for(case, registry, differences)
         left = unexplained(differences, applicable)
         if not left:
             used = [d for d in applicable if any(d.explains(line) for line in differences)]

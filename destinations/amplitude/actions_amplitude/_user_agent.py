@@ -574,11 +574,12 @@ def _clip(user_agent: str) -> str:
     """What the reference parses: a user agent longer than 255 UTF-16 units is trimmed, then cut there."""
     if len(user_agent) <= _MAX_LENGTH and user_agent.isascii():
         return user_agent
-    units = len(user_agent.encode("utf-16-le")) // 2
+    # surrogatepass: a lone surrogate (JSON can carry one) is one UTF-16 unit, as in JavaScript.
+    units = len(user_agent.encode("utf-16-le", errors="surrogatepass")) // 2
     if units <= _MAX_LENGTH:
         return user_agent
     trimmed = user_agent.strip(_JS_SPACE)
-    encoded = trimmed.encode("utf-16-le")[: 2 * _MAX_LENGTH]
+    encoded = trimmed.encode("utf-16-le", errors="surrogatepass")[: 2 * _MAX_LENGTH]
     # A cut through a surrogate pair leaves its lone high half, as JavaScript's substring does.
     return encoded.decode("utf-16-le", errors="surrogatepass")
 

@@ -89,6 +89,15 @@ PRESETS: Final = (
         mapping=_DEFAULTS_WITH_PAGE_NAME,
     ),
     Preset(name="Identify Calls", subscribe='type = "identify"', action="identifyUser"),
+    # The reference's session plugin runs in the browser (it sets the session id these actions read);
+    # listed so configurations naming it keep working, never delivered here.
+    Preset(
+        name="Browser Session Tracking",
+        subscribe=" or ".join(f'type = "{t}"' for t in ("track", "identify", "group", "page", "alias")),
+        action="sessionId",
+        mapping={},
+        platform="web",
+    ),
 )
 
 destination = Destination(

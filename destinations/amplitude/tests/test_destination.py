@@ -128,15 +128,23 @@ def test_default_subscriptions() -> None:
     }
 
 
-def test_presets_are_the_reference_quick_setup_without_the_browser_session_plugin() -> None:
-    presets = [(p.name, p.subscribe, p.action, p.type) for p in destination.presets]
+def test_presets_are_the_reference_quick_setup_with_the_browser_session_plugin_listed_only() -> None:
+    presets = [(p.name, p.subscribe, p.action, p.platform) for p in destination.presets]
     assert presets == [
-        ("Track Calls", 'type = "track" and event != "Order Completed"', "logEventV2", "automatic"),
-        ("Order Completed Calls", 'type = "track" and event = "Order Completed"', "logPurchase", "automatic"),
-        ("Page Calls", 'type = "page"', "logEventV2", "automatic"),
-        ("Screen Calls", 'type = "screen"', "logEventV2", "automatic"),
-        ("Identify Calls", 'type = "identify"', "identifyUser", "automatic"),
+        ("Track Calls", 'type = "track" and event != "Order Completed"', "logEventV2", "cloud"),
+        ("Order Completed Calls", 'type = "track" and event = "Order Completed"', "logPurchase", "cloud"),
+        ("Page Calls", 'type = "page"', "logEventV2", "cloud"),
+        ("Screen Calls", 'type = "screen"', "logEventV2", "cloud"),
+        ("Identify Calls", 'type = "identify"', "identifyUser", "cloud"),
+        (
+            "Browser Session Tracking",
+            'type = "track" or type = "identify" or type = "group" or type = "page" or type = "alias"',
+            "sessionId",
+            "web",
+        ),
     ]
+    # Only the presets that run here become actions run's default subscriptions.
+    assert [s.name for s in destination.default_subscriptions()] == [p[0] for p in presets[:5]]
     page = destination.preset_mapping(destination.preset("Page Calls"))
     assert page == {
         **destination.action("logEventV2").default_mapping,
@@ -190,3 +198,35 @@ def test_deletion_posts_the_user_id_with_basic_auth(region: str | None, url: str
 def test_deletion_without_user_id_sends_null() -> None:
     run = run_delete(destination, event={"type": "track", "anonymousId": "anon"}, settings=SETTINGS)
     assert run.request.body == {"user_ids": [None], "requester": "segment"}
+
+
+def test_the_browser_session_preset_runs_nothing_here_as_in_the_reference() -> None:
+    from actions import Registry
+    from actions.testing.conformance import run_case
+
+    case = {
+        "id": "event/browser-session",
+        "kind": "event",
+        "destination": "amplitude",
+        "settings": {"apiKey": "k-12345", "secretKey": "s-12345"},
+        "subscriptions": [{"preset": "Browser Session Tracking"}, {"preset": "Identify Calls"}],
+        "event": {"type": "track", "event": "E"},
+    }
+    out = run_case(case, Registry(entry_points=True))
+    assert out is not None
+    assert (out["results"], out["requests"]) == ([{"output": "not subscribed"}], [])
+
+
+def test_deletion_without_a_user_id_sends_null_as_the_reference_does() -> None:
+    from actions import Registry
+    from actions.testing.conformance import run_case
+
+    case = {
+        "id": "delete/no-user",
+        "kind": "delete",
+        "settings": {"apiKey": "k", "secretKey": "s"},
+        "event": {},
+    }
+    out = run_case({**case, "destination": "amplitude"}, Registry(entry_points=True))
+    assert out is not None
+    assert out["requests"][0]["body"] == {"user_ids": [None], "requester": "segment"}

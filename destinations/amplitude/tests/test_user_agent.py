@@ -365,3 +365,12 @@ def test_os_and_vendor_names_keep_the_user_agents_spelling() -> None:
     )
     got = parse_user_agent_properties(ua)
     assert (got["os_name"], got["device_manufacturer"], got["device_model"]) == ("android", "Rotor", "1491")
+
+
+def test_lone_surrogates_count_as_one_utf16_unit_and_do_not_crash() -> None:
+    from actions.testing import TEST_USER_AGENT
+
+    assert parse_user_agent_properties("\ud800") == {}
+    spliced = TEST_USER_AGENT[:20] + "\ud800" + TEST_USER_AGENT[20:]
+    assert parse_user_agent_properties(spliced) == parse_user_agent_properties(TEST_USER_AGENT)
+    assert parse_user_agent_properties(spliced * 3)["device_model"] == "iPhone"
