@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from actions.delivery import iter_dead_letters
-from actions_amplitude.emulator import Emulator, EmulatorConfig, serve
+from actions_amplitude.emulator import Emulator, EmulatorConfig, Fault, serve
 from actions_cli import cli
 from click.testing import CliRunner
 
@@ -87,6 +87,16 @@ def test_ten_thousand_events_through_faults_are_each_delivered_once_filtered_or_
         max_events_per_request=300,
     )
     emulator = Emulator(config)
+    # Random faults on top of one of each kind for sure: with batches there are few requests, and
+    # which ones draw a fault depends on timing, so the random ones alone may miss a kind.
+    for fault in (
+        Fault("drop"),
+        Fault("timeout"),
+        Fault("throttle"),
+        Fault("error", status=502, accept=True),
+        Fault("error", status=503),
+    ):
+        emulator.inject(fault)
     with serve(emulator) as server:
         result = CliRunner().invoke(
             cli,
