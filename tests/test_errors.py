@@ -76,3 +76,9 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     with use_clock("2024-01-15T12:00:00Z"):
         assert parse_retry_after("Mon, 15 Jan 2024 12:00:30 GMT") == 30.0
         assert parse_retry_after("Mon, 15 Jan 2024 11:00:00 GMT") == 0.0
+
+
+def test_an_explicit_none_status_means_no_status_and_omitting_it_keeps_the_class_default() -> None:
+    assert IntegrationError("x", "C").status == 400
+    assert IntegrationError("x", "INTERRUPTED", None).status is None
+    assert PayloadValidationError("bad").status == 400

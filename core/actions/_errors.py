@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ class IntegrationError(ActionsError):
         self,
         message: str = "",
         code: str | None = None,
-        status: int | None = None,
+        status: int | None | EllipsisType = ...,
         *,
         retryable: bool | None = None,
     ) -> None:
@@ -150,7 +151,7 @@ class IntegrationError(ActionsError):
         self.message = message
         if code is not None:
             self.code = code
-        if status is not None:
+        if not isinstance(status, EllipsisType):  # omitted: the class's status; None: no status at all
             self.status = status
         self._retryable = retryable
 
