@@ -143,7 +143,7 @@ class IntegrationError(ActionsError):
         self,
         message: str = "",
         code: str | None = None,
-        status: int | None | EllipsisType = ...,
+        status: int | EllipsisType | None = ...,
         *,
         retryable: bool | None = None,
     ) -> None:

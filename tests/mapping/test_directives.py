@@ -464,9 +464,39 @@ def test_batch_requires_an_array() -> None:
     with pytest.raises(MappingError) as caught:
         transform_batch({"a": 1}, {"x": 1})
     assert caught.value.messages == ["data must be an array, got object"]
-    assert transform_batch({"a": 1}, None) == []
+    assert transform_batch({"a": 1}) == []
+
+
+def test_a_null_batch_is_rejected() -> None:
+    with pytest.raises(MappingError) as caught:
+        transform_batch({"a": 1}, None)
+    assert caught.value.messages == ["data must be an array, got null"]
 
 
 def test_a_null_payload_is_rejected_like_any_other_non_object() -> None:
     assert transform({"a": 1}) == {"a": 1}
     assert error_of({"a": 1}, None).messages == ["data must be an object, got null"]
+
+
+# --- JavaScript property order -----------------------------------------------------------------
+
+
+def test_objects_built_by_a_mapping_list_integer_like_keys_first() -> None:
+    assert list(transform({"b": 1, "1": 2, "a": {"c": 1, "0": 0}})) == ["1", "b", "a"]
+    encoded = transform({"@json": {"mode": "encode", "value": {"b": 1, "1": 2, "a": {"c": 1, "0": 0}}}})
+    assert encoded == '{"1":2,"b":1,"a":{"0":0,"c":1}}'
+
+
+def test_flatten_and_merge_follow_javascript_property_order() -> None:
+    flatten = {"@flatten": {"value": {"@path": "$.o"}, "separator": "."}}
+    payload = {"o": {"b": 1, "a": {"2": 1, "x": 2}, "1": 0}}
+    assert (
+        transform({"@json": {"mode": "encode", "value": flatten}}, payload) == '{"1":0,"b":1,"a.2":1,"a.x":2}'
+    )
+    merge = {"@merge": {"objects": [{"b": 1}, {"2": 2, "a": 3}], "direction": "right"}}
+    assert transform({"@json": {"mode": "encode", "value": merge}}) == '{"2":2,"b":1,"a":3}'
+
+
+def test_fields_resolve_in_javascript_order_so_the_first_failure_matches() -> None:
+    mapping = {"b": {"@path": {"@literal": 5}}, "1": {"@template": {"@literal": 5}}}
+    assert error_of(mapping, {}).messages == ["@template: expected string, got number"]

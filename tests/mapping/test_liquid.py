@@ -69,8 +69,11 @@ def test_division_is_not_integer_division() -> None:
     )
 
 
-def test_round_rounds_halves_up_like_math_round() -> None:
-    assert render("{{ 2.5 | round }} {{ -2.5 | round }} {{ 2.567 | round: 2 }}") == "3 -2 2.57"
+def test_round_rounds_halves_away_from_zero() -> None:
+    assert (
+        render("{{ 2.5 | round }} {{ -2.5 | round }} {{ 2.567 | round: 2 }} {{ -0.4 | round }}")
+        == "3 -3 2.57 0"
+    )
 
 
 def test_non_numeric_strings_count_as_zero_in_math() -> None:
@@ -119,8 +122,12 @@ def test_lookups_follow_javascript_properties() -> None:
     assert render(template) == "3 1 A 12"
 
 
-def test_empty_filters_are_skipped() -> None:
-    assert render("{{ properties.n | | plus: 1 }}") == "4"
+def test_an_empty_filter_is_ignored_only_at_the_end() -> None:
+    assert render("{{ properties.n | }}") == "3"
+    assert failure("{{ properties.n | | plus: 1 }}") == (
+        "TokenizationError",
+        ["expected filter name, line:1, col:19"],
+    )
 
 
 def test_control_flow_and_variables() -> None:

@@ -129,3 +129,12 @@ def test_case_insensitive_enums_pass_validation() -> None:
 
 def test_metadata_may_sit_next_to_a_directive() -> None:
     validate({"v": {"@path": "$.x", "_metadata": {"label": "X", "type": "string"}}})
+
+
+def test_integer_like_keys_are_reported_first_as_javascript_walks_them() -> None:
+    with pytest.raises(MappingError) as caught:
+        validate({"b": {"@nope": 1}, "1": {"@nope": 2}})
+    assert caught.value.messages == [
+        "/1 has an invalid directive: @nope.",
+        "/b has an invalid directive: @nope.",
+    ]

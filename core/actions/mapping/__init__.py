@@ -64,14 +64,15 @@ def transform(mapping: Any, payload: Any = UNDEFINED) -> Any:
         raise _wrap(error) from error
 
 
-def transform_batch(mapping: Any, payloads: Any = None) -> list[Any]:
+def transform_batch(mapping: Any, payloads: Any = UNDEFINED) -> list[Any]:
     """Validate ``mapping`` once and resolve it against each payload in ``payloads``.
 
     Items are not checked to be objects (a ``null`` item resolves paths to ``null``, as in the
-    reference). ``None`` means an empty batch.
+    reference). Omitted means an empty batch; ``None`` is JavaScript's ``null`` and is rejected
+    (``data must be an array, got null``).
     """
     try:
-        if payloads is None:
+        if payloads is UNDEFINED:
             payloads = []
         if not isinstance(payloads, list | tuple):
             raise MappingError(f"data must be an array, got {js_type(payloads)}")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._js import UNDEFINED
-from ._jsops import js_truthy
+from ._jsops import js_object_keys, js_truthy
 from ._nodes import Node, detach
 from ._paths import js_property, split_path
 from ._validate import is_directive
@@ -146,7 +146,8 @@ class _Generator:
     def object(self, raw: dict[str, Any]) -> str:
         name = self.fresh_name("o")
         self.lines.append(f"    {name} = {{}}")
-        for key, item in raw.items():
+        for key in js_object_keys(raw):
+            item = raw[key]
             if _literal(item):
                 self.lines.append(f"    {name}[{key!r}] = {item!r}")
                 continue

@@ -11,11 +11,13 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from .._errors import MappingError
-from .._js import UNDEFINED, js_string, js_type, json_stringify
+from .._js import UNDEFINED, js_string, js_type
 from ._jsops import (
     MISSING,
+    js_json_stringify,
     js_literal_replace,
     js_loose_not_empty,
+    js_object_keys,
     js_truthy,
     js_typeof,
     to_utf16_units,
@@ -297,7 +299,7 @@ def build_json(options: Any, compiler: Compiler) -> Node:
     if mode == "encode" and type(mode) is str:
 
         def encode(payload: Any) -> Any:
-            text = json_stringify(value_fn(payload))
+            text = js_json_stringify(value_fn(payload))
             return UNDEFINED if text is None else text
 
         return Node(encode, True)
@@ -323,7 +325,7 @@ def build_json(options: Any, compiler: Compiler) -> Node:
 def _flatten_into(out: dict[str, Any], value: Any, prefix: str, separator: str, keep_arrays: bool) -> None:
     kind = type(value)
     if kind is dict:
-        items: Any = value.items()
+        items: Any = ((key, value[key]) for key in js_object_keys(value))
     elif (kind is list or kind is tuple) and not keep_arrays:
         items = ((str(index), item) for index, item in enumerate(value))
     else:
@@ -351,7 +353,7 @@ def build_flatten(options: Any, compiler: Compiler) -> Node:
             raise _fail("@flatten requires a string separator")
         out: dict[str, Any] = {}
         _flatten_into(out, value_fn(payload), "", separator, keep_arrays)
-        return {key: item for key, item in out.items() if item is not missing}
+        return {key: out[key] for key in js_object_keys(out) if out[key] is not missing}
 
     return Node(flatten, not keep_arrays)
 
@@ -363,7 +365,8 @@ def _assign(target: dict[str, Any], source: Any) -> None:
     """``Object.assign(target, source)`` for one JSON source."""
     kind = type(source)
     if kind is dict:
-        target.update(source)
+        for key in js_object_keys(source):
+            target[key] = source[key]
     elif kind is list or kind is tuple:
         for index, item in enumerate(source):
             target[str(index)] = item
@@ -406,7 +409,7 @@ def build_merge(options: Any, compiler: Compiler) -> Node:
         out: dict[str, Any] = {}
         for value in values:
             _assign(out, value)
-        return {key: item for key, item in out.items() if item is not missing}
+        return {key: out[key] for key in js_object_keys(out) if out[key] is not missing}
 
     return Node(merge, False)
 

@@ -11,8 +11,10 @@ __all__ = [
     "MISSING",
     "from_utf16_units",
     "js_canonical_case",
+    "js_json_stringify",
     "js_literal_replace",
     "js_loose_not_empty",
+    "js_object_keys",
     "js_to_number",
     "js_trim",
     "js_trim_end",
@@ -271,3 +273,41 @@ def js_literal_replace(value: str, pattern: str, replacement: str, *, global_: b
     pieces.append(source[start:])
     result = "".join(pieces)
     return from_utf16_units(result) if units else result
+
+
+_MAX_INDEX: Final = 2**32 - 2
+
+
+def _is_array_index(key: Any) -> bool:
+    return (
+        type(key) is str
+        and key.isdigit()
+        and key.isascii()
+        and (key == "0" or key[0] != "0")
+        and int(key) <= _MAX_INDEX
+    )
+
+
+def js_object_keys(obj: dict[Any, Any]) -> list[Any]:
+    """``Object.keys(obj)``: integer-like keys in ascending order first, then the rest as inserted."""
+    keys = list(obj)
+    indexes = [key for key in keys if _is_array_index(key)]
+    if not indexes:
+        return keys
+    indexes.sort(key=int)
+    return indexes + [key for key in keys if not _is_array_index(key)]
+
+
+def _js_ordered(value: Any) -> Any:
+    if type(value) is dict or isinstance(value, dict):
+        return {key: _js_ordered(value[key]) for key in js_object_keys(value)}
+    if isinstance(value, list | tuple):
+        return [_js_ordered(item) for item in value]
+    return value
+
+
+def js_json_stringify(value: Any) -> str | None:
+    """``JSON.stringify(value)`` with JavaScript's property order (integer-like keys first)."""
+    from .._js import json_stringify
+
+    return json_stringify(_js_ordered(value))

@@ -1,403 +1,784 @@
-"""``@liquid``: python-liquid configured to behave like the reference's LiquidJS setup.
+"""``@liquid``: a Python implementation of the LiquidJS 10 subset the reference configures.
 
-The reference disables some tags and filters, prints values the JavaScript way and reports
-errors as ``ParseError``/``RenderError``/``TokenizationError`` with ``, line:L, col:C``. This
-module bends python-liquid to that: a JavaScript output stringifier, LiquidJS property lookup,
-LiquidJS filters (:mod:`._liquid_filters`), throwing stand-ins for the disabled tags, and a
-translation of python-liquid's errors into the reference's messages.
+The reference renders ``@liquid`` with LiquidJS (``parseAndRenderSync`` with the payload as
+scope; ``renderLimit`` 500 ms, ``parseLimit`` 1000, ``memoryLimit`` 1e8) and replaces six tags and
+twenty filters with throwing stand-ins. Its results depend on LiquidJS's own semantics:
+JavaScript values and coercions, its lenient tokenizer, its tags and their errors. This module
+reproduces them: tokens come from :mod:`._liquid_lexer`, values follow :mod:`._liquid_values`,
+filters live in :mod:`._liquid_filters`.
+
+Errors are ``MappingError``\\ s whose ``kind`` is the LiquidJS class (``TokenizationError``,
+``ParseError``, ``RenderError``) and whose message ends with ``, line:L, col:C``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any, ClassVar, Final, TextIO
+from collections.abc import Callable
+from typing import Any, Final
 
-from liquid import BoundTemplate, Environment, RenderContext
-from liquid.builtin import content, illegal
-from liquid.builtin.expressions import FilteredExpression, Nil, tokenize
-from liquid.builtin.output import Output, OutputNode
-from liquid.builtin.tags import (
-    assign_tag,
-    capture_tag,
-    comment_tag,
-    cycle_tag,
-    decrement_tag,
-    echo_tag,
-    if_tag,
-    increment_tag,
-    inline_comment_tag,
-    liquid_tag,
-    unless_tag,
-)
-from liquid.exceptions import LiquidError, LiquidSyntaxError
-from liquid.stream import TokenStream
-from liquid.tag import Tag
-from liquid.token import TOKEN_EXPRESSION, TOKEN_OUTPUT, Token
-from liquid.utils import ReadOnlyChainMap
-
+from .._clock import get_clock
 from .._errors import MappingError
-from ._jsops import to_utf16_units, utf16_len
-from ._liquid_filters import FILTERS, FilterFailure, liquid_text
+from .._js import UNDEFINED, json_stringify
+from ._jsops import from_utf16_units, to_utf16_units
+from ._liquid_filters import FILTERS, Limiter, RenderContext, js_filter_for
+from ._liquid_lexer import (
+    UNARY_OPERATORS,
+    FilteredValueToken,
+    FilterToken,
+    HTMLToken,
+    IdentifierToken,
+    LiquidError,
+    LiquidTagToken,
+    LiteralToken,
+    NumberToken,
+    OperatorToken,
+    OutputToken,
+    PropertyAccessToken,
+    QuotedToken,
+    RangeToken,
+    TagToken,
+    Token,
+    Tokenizer,
+)
+from ._liquid_values import (
+    ABSENT,
+    OBJECT_PROTOTYPE_NAMES,
+    BlockDrop,
+    Drop,
+    JsError,
+    Overlay,
+    has_property,
+    js_add,
+    js_compare,
+    js_is_truthy,
+    js_string,
+    js_to_number,
+    js_to_primitive,
+    liquid_equals,
+    liquid_falsy,
+    own_property,
+    property_key,
+    read_property,
+    stringify,
+    to_value,
+)
 from ._nodes import Resolver
 
-__all__ = ["DISABLED_TAGS", "compile_liquid"]
+__all__ = ["DISABLED_TAGS", "compile_liquid", "render_liquid"]
 
-#: Tags the reference replaces with throwing stand-ins.
+#: Tags the reference replaces with stand-ins that fail to parse.
 DISABLED_TAGS: Final = ("case", "for", "include", "layout", "render", "tablerow")
 
-
-class _ReferenceError(LiquidSyntaxError):
-    """An error already shaped like the reference's: its class name and message, at ``index``."""
-
-    def __init__(self, kind: str, message: str, index: int, token: Token | None) -> None:
-        super().__init__(message, token=token)
-        self.kind = kind
-        self.text = message
-        self.index = index
+_MEMORY_LIMIT: Final = 100_000_000
 
 
-def _opener(source: str, index: int) -> int:
-    """Where the ``{{`` or ``{%`` enclosing ``index`` starts (LiquidJS reports that position)."""
-    found = max(source.rfind("{{", 0, index + 1), source.rfind("{%", 0, index + 1))
-    return found if found >= 0 else max(index, 0)
+# --- rendering context -----------------------------------------------------------------------
 
 
-def _position(source: str, index: int) -> str:
-    line_start = source.rfind("\n", 0, index) + 1
-    line = source.count("\n", 0, index) + 1
-    column = utf16_len(source[line_start:index]) + 1
-    return f"line:{line}, col:{column}"
+class Context(RenderContext):
+    """A render: the scopes ``assign`` writes to, the payload, and per-render state."""
+
+    def __init__(self, environment: Any, memory: Limiter | None = None, now_ms: int | None = None) -> None:
+        self.scopes: list[dict[str, Any]] = [{}]
+        self.environment = environment
+        self.registers: dict[str, Any] = {}
+        self.break_called = False
+        self.continue_called = False
+        self.memory = memory if memory is not None else Limiter("memory alloc", _MEMORY_LIMIT)
+        self._now_ms = now_ms
+
+    def now_ms(self) -> int:
+        if self._now_ms is None:
+            self._now_ms = get_clock().now_ms()
+        return self._now_ms
+
+    def spawn(self, item: Any) -> Context:
+        """A context whose variables are the properties of ``item`` (``where`` reads with it)."""
+        return Context(_environment(item), self.memory, self._now_ms)
+
+    def find_scope(self, key: Any) -> Any:
+        name = property_key(key)
+        for scope in reversed(self.scopes):
+            if has_property(scope, name):
+                return scope
+        if has_property(self.environment, name):
+            return self.environment
+        return _GLOBALS
+
+    def lookup(self, props: list[Any]) -> Any:
+        """A variable path: the first key picks the scope, the rest are property reads."""
+        return self.read_path(self.find_scope(props[0]), props)
+
+    @staticmethod
+    def read_path(target: Any, props: list[Any]) -> Any:
+        for key in props:
+            target = read_property(target, key)
+        return target
 
 
-class _DisabledTag(Tag):
-    """Fails parsing the way the reference's registered stand-in does."""
-
-    block = False
-
-    def parse(self, stream: TokenStream) -> Any:
-        token = stream.current
-        index = _opener(token.source, token.start_index)
-        raise _ReferenceError("ParseError", f'tag "{self.name}" is disabled', index, token)
+_GLOBALS: Final[dict[str, Any]] = {}
 
 
-def _disabled_tag(tag_name: str) -> type[Tag]:
-    return type(f"Disabled_{tag_name}", (_DisabledTag,), {"name": tag_name})
+def _environment(payload: Any) -> Any:
+    # LiquidJS wraps primitives with Object(); null/undefined become an empty object.
+    if payload is None or payload is UNDEFINED:
+        return {}
+    return payload
 
 
-class _JsOutputNode(OutputNode):
-    """``{{ … }}`` printed with JavaScript conventions (``19`` not ``19.0``, ``[object Object]``)."""
-
-    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
-        return buffer.write(liquid_text(self.expression.evaluate(context)))
+# --- expressions -----------------------------------------------------------------------------
 
 
-class _JsEchoNode(echo_tag.EchoNode):
-    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
-        return buffer.write(liquid_text(self.expression.evaluate(context)))
+def _not(value: Any) -> bool:
+    return liquid_falsy(to_value(value))
 
 
-class _JsEchoTag(echo_tag.EchoTag):
-    node_class = _JsEchoNode
+def _greater(left: Any, right: Any) -> bool:
+    if _comparable(left) or _comparable(right):
+        return False
+    return js_compare(to_value(left), to_value(right)) == 1
 
 
-def _drop_empty_filters(expression: str) -> str:
-    """Remove filters with no name (``x | ``): LiquidJS skips them, python-liquid rejects them."""
-    parts: list[str] = []
-    current: list[str] = []
-    quote = ""
-    for char in expression:
-        if quote:
-            current.append(char)
-            if char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-            current.append(char)
-        elif char == "|":
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    if len(parts) == 1:
-        return expression
-    kept = [parts[0], *(part for part in parts[1:] if part.strip())]
-    return "|".join(kept)
+def _less(left: Any, right: Any) -> bool:
+    if _comparable(left) or _comparable(right):
+        return False
+    return js_compare(to_value(left), to_value(right)) == -1
 
 
-class _JsOutput(Output):
-    node_class = _JsOutputNode
-
-    def parse(self, stream: TokenStream) -> OutputNode:
-        token = stream.eat(TOKEN_OUTPUT)
-        expression_token = stream.expect(TOKEN_EXPRESSION)
-        text = _drop_empty_filters(expression_token.value)
-        if not text.strip():
-            return self.node_class(token, Nil(token))
-        cleaned = expression_token._replace(value=text)
-        return self.node_class(
-            token, FilteredExpression.parse(self.env, TokenStream(tokenize(text, cleaned)))
-        )
+def _greater_equal(left: Any, right: Any) -> bool:
+    if _comparable(left) or _comparable(right):
+        return False
+    return js_compare(to_value(left), to_value(right)) in (0, 1)
 
 
-class _JsContext(RenderContext):
-    """Variable lookup as LiquidJS does it: no ``now``/``today`` globals, JavaScript properties."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.scope = ReadOnlyChainMap(self.locals, self.globals, self.counters)
-
-    def get_item(self, obj: Any, key: Any) -> Any:
-        if isinstance(obj, Mapping):
-            if key in obj:
-                return obj[key]
-            if key == "size":
-                return len(obj)
-            raise KeyError(key)
-        if isinstance(obj, list | tuple):
-            if isinstance(key, int) and not isinstance(key, bool):
-                index = key + len(obj) if key < 0 else key
-                if 0 <= index < len(obj):
-                    return obj[index]
-                raise KeyError(key)
-            if key in ("size", "length"):
-                return len(obj)
-            if key == "first" and obj:
-                return obj[0]
-            if key == "last" and obj:
-                return obj[-1]
-            if isinstance(key, str) and key.isdigit() and int(key) < len(obj):
-                return obj[int(key)]
-            raise KeyError(key)
-        if isinstance(obj, str):
-            if key in ("size", "length"):
-                return utf16_len(obj)
-            if isinstance(key, str) and key.isdigit():
-                key = int(key)
-            if isinstance(key, int) and not isinstance(key, bool) and key >= 0:
-                units = to_utf16_units(obj)
-                if key < len(units):
-                    return units[key]
-            raise KeyError(key)
-        raise KeyError(key)
+def _less_equal(left: Any, right: Any) -> bool:
+    if _comparable(left) or _comparable(right):
+        return False
+    return js_compare(to_value(left), to_value(right)) in (-1, 0)
 
 
-class _JsTemplate(BoundTemplate):
-    context_class = _JsContext
-
-    def make_partial_namespace(
-        self, partial: bool, render_args: Mapping[str, object]
-    ) -> Mapping[str, object]:
-        # python-liquid adds a "partial" variable; LiquidJS scopes hold only the payload.
-        return render_args
+def _comparable(value: Any) -> bool:
+    return isinstance(value, Drop) and value.comparable
 
 
-class _LiquidJsEnvironment(Environment):
-    """Tags and filters as the reference registers them, on top of python-liquid."""
-
-    template_class = _JsTemplate
-    output_stream_limit = 100_000_000  # LiquidJS's memoryLimit
-    shorthand_indexes = True
-    suppress_blank_control_flow_blocks = False
-    keyword_assignment = False
-    _TAGS: ClassVar[tuple[type[Tag], ...]] = (
-        content.Literal,
-        _JsOutput,
-        illegal.Illegal,
-        if_tag.IfTag,
-        unless_tag.UnlessTag,
-        comment_tag.CommentTag,
-        capture_tag.CaptureTag,
-        cycle_tag.CycleTag,
-        assign_tag.AssignTag,
-        increment_tag.IncrementTag,
-        decrement_tag.DecrementTag,
-        _JsEchoTag,
-        liquid_tag.LiquidTag,
-        inline_comment_tag.InlineCommentTag,
-    )
-
-    def setup_tags_and_filters(self, *, extra: bool = False) -> None:
-        for tag in self._TAGS:
-            self.add_tag(tag)
-        for name in DISABLED_TAGS:
-            self.add_tag(_disabled_tag(name))
-        for name, function in FILTERS.items():
-            self.add_filter(name, function)
+def _contains(left: Any, right: Any) -> bool:
+    left = to_value(left)
+    if isinstance(left, list | tuple):
+        return any(liquid_equals(item, right) for item in left)
+    if isinstance(left, str):
+        needle = js_string(to_value(right))
+        return to_utf16_units(needle) in to_utf16_units(left)
+    return False
 
 
-_ENVIRONMENT: Final = _LiquidJsEnvironment(strict_filters=False)
-
-_BLOCKS: Final = {"if": "endif", "unless": "endunless", "capture": "endcapture", "comment": "endcomment"}
-_TAG_TOKEN: Final = re.compile(r"\{%-?\s*(#|[A-Za-z_]\w*)?(?:[^%]|%(?!\}))*%\}")
-_SNAPSHOT_LIMIT: Final = 32
-
-
-def _snapshot(source: str, begin: int) -> str:
-    """LiquidJS's ``JSON.stringify(ellipsis(rest, 32))`` of the unclosed markup."""
-    from .._js import json_stringify
-
-    rest = to_utf16_units(source[begin:])
-    if len(rest) > _SNAPSHOT_LIMIT:
-        rest = rest[: _SNAPSHOT_LIMIT - 3] + "..."
-    return json_stringify(rest) or '""'
+_BINARY: Final[dict[str, Callable[[Any, Any], bool]]] = {
+    "==": liquid_equals,
+    "!=": lambda left, right: not liquid_equals(left, right),
+    ">": _greater,
+    "<": _less,
+    ">=": _greater_equal,
+    "<=": _less_equal,
+    "contains": _contains,
+    "and": lambda left, right: not liquid_falsy(to_value(left)) and not liquid_falsy(to_value(right)),
+    "or": lambda left, right: not liquid_falsy(to_value(left)) or not liquid_falsy(to_value(right)),
+}
 
 
-def _unclosed_block(source: str, end_tag: str) -> tuple[str, int] | None:
-    """The innermost block tag still open at the end of ``source``, with its text and index."""
-    stack: list[tuple[str, str, int]] = []
-    for match in _TAG_TOKEN.finditer(source):
-        name = match.group(1) or ""
-        if name in _BLOCKS:
-            stack.append((name, match.group(0), match.start()))
-        elif name.startswith("end") and stack and _BLOCKS.get(stack[-1][0]) == name:
-            stack.pop()
-    wanted = [entry for entry in stack if _BLOCKS[entry[0]] == end_tag] or stack
-    if not wanted:
-        return None
-    _, text, index = wanted[-1]
-    return text, index
+class Expression:
+    """Operands and operators in postfix order (``and``/``or`` bind loosest, right to left)."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        postfix: list[Token] = []
+        operators: list[OperatorToken] = []
+        for token in tokens:
+            if isinstance(token, OperatorToken):
+                while operators and operators[-1].precedence() > token.precedence():
+                    postfix.append(operators.pop())
+                operators.append(token)
+            else:
+                postfix.append(token)
+        postfix.extend(reversed(operators))
+        self.postfix = postfix
+
+    def evaluate(self, ctx: Context) -> Any:
+        operands: list[Any] = []
+        for token in self.postfix:
+            if isinstance(token, OperatorToken):
+                right = operands.pop() if operands else UNDEFINED
+                if token.operator in UNARY_OPERATORS:
+                    operands.append(_not(right))
+                else:
+                    left = operands.pop() if operands else UNDEFINED
+                    operands.append(_BINARY[token.operator](left, right))
+            else:
+                operands.append(evaluate_token(token, ctx))
+        return operands[0] if operands else UNDEFINED
 
 
-class _Source:
-    """The template as written, the text actually parsed, and how to map positions between them."""
-
-    def __init__(self, original: str, parsed: str, shifts: list[int]) -> None:
-        self.original = original
-        self.parsed = parsed
-        self.shifts = shifts
-
-    def to_original(self, index: int) -> int:
-        return index - _GROWTH * sum(1 for shift in self.shifts if shift < index)
-
-    def opener(self, index: int) -> int:
-        """The original index of the markup (``{{``/``{%``) enclosing parsed ``index``."""
-        return self.to_original(_opener(self.parsed, index))
-
-    def position(self, original_index: int) -> str:
-        return _position(self.original, original_index)
-
-
-def _translate(error: Exception, where: _Source) -> MappingError:
-    """The reference's error for a python-liquid failure."""
-    if isinstance(error, _ReferenceError):
-        at = where.to_original(error.index)
-        return MappingError(f"{error.text}, {where.position(at)}", kind=error.kind)
-    if isinstance(error, FilterFailure) or (
-        isinstance(error, LiquidError) and not isinstance(error, LiquidSyntaxError)
-    ):
-        token = error.token if isinstance(error, LiquidError) else None
-        message = str(error.args[0]) if error.args else type(error).__name__
-        at = where.opener(token.start_index) if token is not None and token.start_index >= 0 else 0
-        return MappingError(f"{message}, {where.position(at)}", kind="RenderError")
-    if isinstance(error, LiquidSyntaxError):
-        return _translate_syntax(error, where)
-    return MappingError(f"{error}, line:1, col:1", kind="RenderError")
+def evaluate_token(token: Any, ctx: Context) -> Any:
+    """The value of one operand token."""
+    if token is None:
+        return UNDEFINED
+    if isinstance(token, NumberToken | LiteralToken | QuotedToken | IdentifierToken):
+        return token.content
+    if isinstance(token, PropertyAccessToken):
+        props = [evaluate_token(prop, ctx) for prop in token.props]
+        if token.variable is not None:
+            return ctx.read_path(evaluate_token(token.variable, ctx), props)
+        return ctx.lookup(props)
+    if isinstance(token, RangeToken):
+        low = evaluate_token(token.low, ctx)
+        high = evaluate_token(token.high, ctx)
+        ctx.memory.use(js_add(js_sub(high, low), 1))
+        return _range(js_to_number(low), js_to_number(high))
+    return UNDEFINED  # pragma: no cover - every operand token is handled above
 
 
-def _translate_syntax(error: LiquidSyntaxError, where: _Source) -> MappingError:
-    message = str(error.args[0]) if error.args else ""
-    token = error.token
-    index = token.start_index if token is not None and token.start_index >= 0 else 0
-    source = where.original
-    opener = where.opener(index)
-    unexpected = re.fullmatch(r"unexpected tag '(.+)'", message)
-    if unexpected and unexpected.group(1) == "raw":
-        text = source[opener : source.find("%}", opener) + 2]
-        return MappingError(f"tag {text} not closed, {where.position(opener)}", kind="ParseError")
-    if unexpected:
-        return MappingError(
-            f'tag "{unexpected.group(1)}" not found, {where.position(opener)}', kind="ParseError"
-        )
-    expected_end = re.fullmatch(r"expected tag (end\w+), found .*", message)
-    if expected_end or message == "comment tag was never closed":
-        end_tag = expected_end.group(1) if expected_end else "endcomment"
-        found = _unclosed_block(source, end_tag)
-        if found is not None:
-            text, at = found
-            return MappingError(f"tag {text} not closed, {where.position(at)}", kind="ParseError")
-    start = where.to_original(index)
-    if message.startswith("expected '}}'"):
-        return MappingError(
-            f"output {_snapshot(source, start)} not closed, {where.position(start)}", kind="TokenizationError"
-        )
-    if message == "missing tag name or closing delimiter" and "%}" not in source[start:]:
-        return MappingError(
-            f"tag {_snapshot(source, start)} not closed, {where.position(start)}", kind="TokenizationError"
-        )
-    return MappingError(f"{message}, {where.position(opener)}", kind="ParseError")
+def js_sub(left: Any, right: Any) -> Any:
+    """JavaScript's ``left - right``."""
+    return js_to_number(js_to_primitive(left)) - js_to_number(js_to_primitive(right))
 
 
-# Words python-liquid reads as keywords even after a dot, where LiquidJS sees a property name.
-_KEYWORD_PROPERTY: Final = re.compile(
-    r"(?<=[\w\]])\.(nil|null|empty|blank|true|false|and|or|contains|in|with|for|as|not|if|else|"
-    r"limit|offset|reversed|cols|continue|required)(?![\w-])"
-)
-_MARKUP: Final = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}|\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
-_QUOTED: Final = re.compile(r"\"[^\"]*\"|'[^']*'")
-_GROWTH: Final = len('[""]') - len(".")
+_MAX_RANGE: Final = 10_000_000
 
 
-def _quote_keyword_properties(source: str) -> tuple[str, list[int]]:
-    """Rewrite ``a.nil`` as ``a["nil"]`` inside markup (outside string literals and raw blocks).
+def _range(low: float | int, high: float | int) -> list[Any]:
+    if low != low or high != high:
+        return []
+    stop = high + 1
+    if stop - low > _MAX_RANGE:
+        # LiquidJS would build it (up to its 1e8 memory limit); here that is a denial of service.
+        raise JsError("memory alloc limit exceeded", "AssertionError")
+    items: list[Any] = []
+    value = low
+    while value < stop:
+        items.append(value)
+        value += 1
+    return items
 
-    Returns the new text and where each rewrite starts in it, so error positions can be mapped
-    back to the text as written.
-    """
-    if "." not in source or _KEYWORD_PROPERTY.search(source) is None:
-        return source, []
+
+class Filter:
+    """One filter of a value: its handler and its (unevaluated) arguments."""
+
+    def __init__(self, token: FilterToken) -> None:
+        self.name = token.name
+        self.token = token
+        self.args = token.args
+        self.handler = FILTERS.get(token.name) or js_filter_for(token.name)
+
+    def render(self, value: Any, ctx: Context) -> Any:
+        argv: list[Any] = []
+        for argument in self.args:
+            if isinstance(argument, list):
+                argv.append([argument[0], evaluate_token(argument[1], ctx)])
+            else:
+                argv.append(evaluate_token(argument, ctx))
+        return self.handler(ctx, value, argv)
+
+
+class Value:
+    """An expression followed by filters (``x | upcase``)."""
+
+    def __init__(self, token: FilteredValueToken) -> None:
+        self.initial = Expression(token.initial)
+        self.filters = [Filter(filter_token) for filter_token in token.filters]
+
+    def value(self, ctx: Context) -> Any:
+        result = self.initial.evaluate(ctx)
+        for filter_ in self.filters:
+            result = filter_.render(result, ctx)
+        return result
+
+
+# --- templates -------------------------------------------------------------------------------
+
+
+class Template:
+    """A parsed piece of template; ``render`` writes to ``out`` or returns text to write."""
+
+    token: Token
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        raise NotImplementedError
+
+
+class _HTML(Template):
+    def __init__(self, token: HTMLToken) -> None:
+        self.token = token
+        self.text = token.content()
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        out.append(self.text)
+
+
+class _Output(Template):
+    def __init__(self, token: OutputToken) -> None:
+        self.token = token
+        tokenizer = Tokenizer(token.input, (token.content_begin, token.content_end))
+        self.value = Value(tokenizer.read_filtered_value())
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        out.append(stringify(self.value.value(ctx)))
+
+
+class TokenQueue:
+    """The tokens still to parse; block tags take their bodies from it."""
+
+    def __init__(self, tokens: list[Any]) -> None:
+        self.tokens = tokens
+        self.index = 0
+
+    def shift(self) -> Any:
+        if self.index >= len(self.tokens):
+            return None
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+
+def render_templates(templates: list[Template], ctx: Context, out: list[str]) -> None:
+    """Render in order; a JavaScript error becomes a ``RenderError`` at the failing template."""
+    for template in templates:
+        try:
+            html = template.render(ctx, out)
+            if html is not None and js_is_truthy(html):
+                out.append(stringify(html))
+        except JsError as error:
+            raise template.token.error("RenderError", error.message) from None
+        except Crash as crash:
+            if isinstance(template, _ObjectTag):
+                raise
+            # The enclosing tag has a position, so LiquidJS can wrap the error here.
+            raise template.token.error("RenderError", crash.message) from None
+        if ctx.break_called or ctx.continue_called:
+            break
+
+
+def render_to_string(templates: list[Template], ctx: Context) -> str:
     out: list[str] = []
-    shifts: list[int] = []
-    length = 0
+    render_templates(templates, ctx, out)
+    return "".join(out)
 
-    def emit(text: str, rewrite: bool) -> None:
-        nonlocal length
-        if not rewrite:
-            out.append(text)
-            length += len(text)
-            return
-        position = 0
-        for match in _KEYWORD_PROPERTY.finditer(text):
-            plain = text[position : match.start()]
-            out.append(plain)
-            length += len(plain)
-            shifts.append(length)
-            replacement = f'["{match.group(1)}"]'
-            out.append(replacement)
-            length += len(replacement)
-            position = match.end()
-        rest = text[position:]
-        out.append(rest)
-        length += len(rest)
 
-    position = 0
-    for markup in _MARKUP.finditer(source):
-        emit(source[position : markup.start()], False)
-        text = markup.group(0)
-        if re.match(r"\{%-?\s*raw", text):
-            emit(text, False)
+# --- tags --------------------------------------------------------------------------------
+
+
+class Tag(Template):
+    """A tag; its constructor parses its arguments (and takes its body from ``remain``)."""
+
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        self.token = token
+        self.tokenizer: Tokenizer = token.tokenizer
+
+
+def _not_closed(token: Any) -> JsError:
+    return JsError(f"tag {token.text()} not closed")
+
+
+def _assert_empty(args: str) -> None:
+    if args:
+        raise JsError(f"unexpected {json_stringify(from_utf16_units(args))}")
+
+
+class _Assign(Tag):
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        identifier = self.tokenizer.read_identifier()
+        self.key = identifier.content
+        self.tokenizer.check(bool(self.key), "expected variable name")
+        self.tokenizer.skip_blank()
+        self.tokenizer.check(self.tokenizer.peek() == "=", 'expected "="')
+        self.tokenizer.p += 1
+        self.value = Value(self.tokenizer.read_filtered_value())
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        ctx.scopes[0][self.key] = self.value.value(ctx)
+
+
+class _Capture(Tag):
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        identifier = self.tokenizer.read_identifier()
+        if identifier.content:
+            self.variable: str = identifier.content
         else:
-            inner = 0
-            for quoted in _QUOTED.finditer(text):
-                emit(text[inner : quoted.start()], True)
-                emit(quoted.group(0), False)
-                inner = quoted.end()
-            emit(text[inner:], True)
-        position = markup.end()
-    emit(source[position:], False)
-    return "".join(out), shifts
+            quoted = self.tokenizer.read_quoted()
+            if quoted is None:
+                raise self.tokenizer.error("invalid capture name")
+            self.variable = quoted.content
+        self.templates: list[Template] = []
+        while (inner := remain.shift()) is not None:
+            if isinstance(inner, TagToken | LiquidTagToken) and inner.name == "endcapture":
+                return
+            self.templates.append(parser.parse_token(inner, remain))
+        raise _not_closed(token)
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        ctx.scopes[0][self.variable] = render_to_string(self.templates, ctx)
+
+
+class _Comment(Tag):
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        while (inner := remain.shift()) is not None:
+            if isinstance(inner, TagToken | LiquidTagToken) and inner.name == "endcomment":
+                return
+        raise _not_closed(token)
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        return None
+
+
+class _Raw(Tag):
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        self.parts: list[str] = []
+        while (inner := remain.shift()) is not None:
+            if isinstance(inner, TagToken | LiquidTagToken) and inner.name == "endraw":
+                return
+            self.parts.append(inner.text())
+        raise _not_closed(token)
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        return "".join(self.parts)
+
+
+class _Counter(Tag):
+    step = 1
+
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        self.variable = self.tokenizer.read_identifier().content
+
+    def _current(self, ctx: Context) -> Any:
+        value = own_property(ctx.environment, self.variable)
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+    def _store(self, ctx: Context, value: Any) -> None:
+        scope = ctx.environment
+        if isinstance(scope, dict):
+            scope[self.variable] = value
+        elif isinstance(scope, Overlay):
+            if isinstance(scope.base, str) and own_property(scope.base, self.variable) is not ABSENT:
+                raise JsError(
+                    f"Cannot assign to read only property '{self.variable}' of object '[object String]'",
+                    "TypeError",
+                )
+            scope.props[self.variable] = value
+
+
+class _Increment(_Counter):
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        value = self._current(ctx)
+        self._store(ctx, value + 1)
+        out.append(stringify(value))
+
+
+class _Decrement(_Counter):
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        value = self._current(ctx) - 1
+        self._store(ctx, value)
+        out.append(stringify(value))
+
+
+class _Cycle(Tag):
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        self.group: Token | None = None
+        self.candidates: list[Token] = []
+        first = self.tokenizer.read_value()
+        self.tokenizer.skip_blank()
+        if first is not None:
+            if self.tokenizer.peek() == ":":
+                self.group = first
+                self.tokenizer.p += 1
+            else:
+                self.candidates.append(first)
+        while not self.tokenizer.end():
+            candidate = self.tokenizer.read_value()
+            if candidate is not None:
+                self.candidates.append(candidate)
+            self.tokenizer.read_to(",")
+        self.tokenizer.check(bool(self.candidates), f'empty candidates: "{from_utf16_units(token.text())}"')
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        group = evaluate_token(self.group, ctx)
+        # LiquidJS keys the counter on the group and on the candidates printed as objects,
+        # so cycles with the same number of candidates share it.
+        fingerprint = f"cycle:{js_string(group)}:" + ",".join("[object Object]" for _ in self.candidates)
+        groups = ctx.registers.setdefault("cycle", {})
+        index = groups.get(fingerprint, 0)
+        candidate = self.candidates[index]
+        groups[fingerprint] = (index + 1) % len(self.candidates)
+        return evaluate_token(candidate, ctx)
+
+
+class _If(Tag):
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        current: list[Template] = []
+        self.branches: list[tuple[Value, list[Template]]] = [
+            (Value(self.tokenizer.read_filtered_value()), current)
+        ]
+        self.else_templates: list[Template] | None = None
+        while (inner := remain.shift()) is not None:
+            if isinstance(inner, TagToken | LiquidTagToken):
+                if inner.name == "elsif":
+                    if self.else_templates is not None:
+                        raise JsError("unexpected elsif after else")
+                    current = []
+                    self.branches.append((Value(inner.tokenizer.read_filtered_value()), current))
+                    continue
+                if inner.name == "else":
+                    _assert_empty(inner.args)
+                    if self.else_templates is not None:
+                        raise JsError("duplicated else")
+                    current = self.else_templates = []
+                    continue
+                if inner.name == "endif":
+                    _assert_empty(inner.args)
+                    return
+            current.append(parser.parse_token(inner, remain))
+        raise _not_closed(token)
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        for value, templates in self.branches:
+            if not liquid_falsy(value.value(ctx)):
+                render_templates(templates, ctx, out)
+                return None
+        render_templates(self.else_templates or [], ctx, out)
+        return None
+
+
+class _Unless(Tag):
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        current: list[Template] = []
+        self.branches: list[tuple[Value, bool, list[Template]]] = [
+            (Value(self.tokenizer.read_filtered_value()), False, current)
+        ]
+        self.else_templates: list[Template] = []
+        else_count = 0
+        while (inner := remain.shift()) is not None:
+            if isinstance(inner, TagToken | LiquidTagToken):
+                if inner.name == "elsif":
+                    if else_count > 0:
+                        current = []
+                        continue
+                    current = []
+                    self.branches.append((Value(inner.tokenizer.read_filtered_value()), True, current))
+                    continue
+                if inner.name == "else":
+                    else_count += 1
+                    current = self.else_templates
+                    continue
+                if inner.name == "endunless":
+                    return
+            template = parser.parse_token(inner, remain)
+            if current is not self.else_templates or else_count == 1:
+                current.append(template)
+        raise _not_closed(token)
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        for value, truthy, templates in self.branches:
+            falsy = liquid_falsy(value.value(ctx))
+            if falsy != truthy:
+                render_templates(templates, ctx, out)
+                return None
+        render_templates(self.else_templates, ctx, out)
+        return None
+
+
+class _Echo(Tag):
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        self.tokenizer.skip_blank()
+        self.value = None if self.tokenizer.end() else Value(self.tokenizer.read_filtered_value())
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        if self.value is not None:
+            out.append(stringify(self.value.value(ctx)))
+
+
+class _Liquid(Tag):
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        self.templates = parser.parse_tokens(list(self.tokenizer.read_liquid_tag_tokens()))
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        render_templates(self.templates, ctx, out)
+
+
+_MULTILINE_COMMENT: Final = re.compile(r"\n\s*[^#\s]")
+
+
+class _InlineComment(Tag):
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        if _MULTILINE_COMMENT.search(token.args):
+            raise JsError("every line of an inline comment must start with a '#' character")
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        return None
+
+
+_BLOCK_NAME: Final = re.compile(r"[A-Za-z0-9_]+")
+
+
+class _Block(Tag):
+    """Outside layouts a block just renders its body, with ``block`` bound to a drop."""
+
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        self.templates: list[Template] = []
+        while (inner := remain.shift()) is not None:
+            if isinstance(inner, TagToken | LiquidTagToken) and inner.name == "endblock":
+                return
+            self.templates.append(parser.parse_token(inner, remain))
+        raise _not_closed(token)
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        ctx.scopes.append({"block": BlockDrop()})
+        try:
+            render_templates(self.templates, ctx, out)
+        finally:
+            ctx.scopes.pop()
+
+
+class _Break(Tag):
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        ctx.break_called = True
+
+
+class _Continue(Tag):
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        ctx.continue_called = True
+
+
+class Crash(Exception):
+    """An error LiquidJS fails to wrap, so it surfaces as a plain JavaScript error without a position."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+class _ObjectTag(Template):
+    """``{% constructor %}``: LiquidJS builds ``Object(token)``, which cannot render or report itself."""
+
+    def __init__(self, token: Any) -> None:
+        self.token = token
+
+    def render(self, ctx: Context, out: list[str]) -> Any:
+        raise Crash("TypeError", "Cannot read properties of undefined (reading 'getPosition')")
+
+
+class _Disabled(Tag):
+    name = ""
+
+    def __init__(self, token: Any, remain: TokenQueue, parser: Parser) -> None:
+        super().__init__(token, remain, parser)
+        raise JsError(f'tag "{self.name}" is disabled')
+
+
+def _disabled(tag_name: str) -> type[Tag]:
+    return type(f"_Disabled_{tag_name}", (_Disabled,), {"name": tag_name})
+
+
+_TAGS: Final[dict[str, type[Tag]]] = {
+    "assign": _Assign,
+    "capture": _Capture,
+    "comment": _Comment,
+    "decrement": _Decrement,
+    "increment": _Increment,
+    "cycle": _Cycle,
+    "if": _If,
+    "block": _Block,
+    "raw": _Raw,
+    "unless": _Unless,
+    "break": _Break,
+    "continue": _Continue,
+    "echo": _Echo,
+    "liquid": _Liquid,
+    "#": _InlineComment,
+    **{name: _disabled(name) for name in DISABLED_TAGS},
+}
+_MUTATING_TAGS: Final = re.compile(r"\b(?:in|de)crement\b")
+
+
+class Parser:
+    """Turns tokens into templates, wrapping JavaScript errors as ``ParseError`` at the token."""
+
+    def parse(self, source: str) -> list[Template]:
+        tokens = Tokenizer(source).read_top_level_tokens()
+        return self.parse_tokens(tokens)
+
+    def parse_tokens(self, tokens: list[Any]) -> list[Template]:
+        queue = TokenQueue(tokens)
+        templates: list[Template] = []
+        while (token := queue.shift()) is not None:
+            templates.append(self.parse_token(token, queue))
+        return templates
+
+    def parse_token(self, token: Any, remain: TokenQueue) -> Template:
+        try:
+            if isinstance(token, TagToken | LiquidTagToken):
+                tag_class = _TAGS.get(token.name)
+                if tag_class is None:
+                    if token.name == "constructor":
+                        return _ObjectTag(token)
+                    if token.name in OBJECT_PROTOTYPE_NAMES:
+                        # LiquidJS's tag registry is a plain object: these names find methods.
+                        raise JsError("TagClass is not a constructor", "TypeError")
+                    raise JsError(f'tag "{from_utf16_units(token.name)}" not found')
+                return tag_class(token, remain, self)
+            if isinstance(token, OutputToken):
+                return _Output(token)
+            return _HTML(token)
+        except JsError as error:
+            raise token.error("ParseError", error.message) from None
+
+
+# --- the directive -------------------------------------------------------------------------
+
+
+class _Compiled:
+    __slots__ = ("mutates", "templates")
+
+    def __init__(self, templates: list[Template], mutates: bool) -> None:
+        self.templates = templates
+        self.mutates = mutates
+
+
+def parse_liquid(source: str) -> _Compiled:
+    """Parse ``source`` (raises :class:`LiquidError`)."""
+    units = to_utf16_units(source)
+    templates = Parser().parse(units)
+    return _Compiled(templates, _MUTATING_TAGS.search(source) is not None)
+
+
+def render_liquid(compiled: _Compiled, payload: Any) -> str:
+    """Render parsed templates against ``payload`` (raises :class:`LiquidError`)."""
+    environment = _environment(payload)
+    if compiled.mutates:
+        # increment/decrement write to the scope; keep the caller's event untouched.
+        environment = dict(environment) if isinstance(environment, dict) else Overlay(environment)
+    ctx = Context(environment)
+    return from_utf16_units(render_to_string(compiled.templates, ctx))
+
+
+def _failure(error: LiquidError) -> MappingError:
+    return MappingError(from_utf16_units(error.text), kind=error.kind)
 
 
 def compile_liquid(source: str) -> Resolver:
     """A resolver rendering ``source`` against the payload; parse errors surface when it runs."""
-    parsed_source, shifts = _quote_keyword_properties(source)
-    where = _Source(source, parsed_source, shifts)
     try:
-        template = _ENVIRONMENT.from_string(parsed_source)
-    except Exception as error:
-        cause = error.__cause__ if type(error) is LiquidError and error.__cause__ else error
-        failure = _translate(cause if isinstance(cause, Exception) else error, where)
+        compiled = parse_liquid(source)
+    except LiquidError as error:
+        failure = _failure(error)
 
         def failing(payload: Any) -> Any:
             raise MappingError(failure.messages, kind=failure.kind)
@@ -405,14 +786,11 @@ def compile_liquid(source: str) -> Resolver:
         return failing
 
     def render(payload: Any) -> Any:
-        scope = payload if isinstance(payload, dict) else {}
         try:
-            return template.render(scope)
-        except MappingError:
-            raise
-        except RecursionError:
-            raise
-        except Exception as error:
-            raise _translate(error, where) from error
+            return render_liquid(compiled, payload)
+        except LiquidError as error:
+            raise _failure(error) from None
+        except Crash as error:
+            raise MappingError(error.message, kind=error.name) from None
 
     return render

@@ -1,36 +1,46 @@
-"""Liquid filters with LiquidJS semantics (JavaScript numbers, strings and URL encoding).
+"""Liquid filters with LiquidJS 10 semantics (JavaScript numbers, strings, arrays and dates).
 
-python-liquid's own filters follow Ruby; the reference runs LiquidJS, whose results differ
-(``7 | divided_by: 2`` is ``3.5``, ``9.5 | times: 2`` prints ``19``), so every filter the
-reference allows is re-implemented here.
+Every filter receives the render context, the input value and the list of evaluated arguments,
+and behaves like LiquidJS's: extra arguments are ignored, missing ones are ``undefined`` (which
+picks the default), keyword arguments arrive as ``[name, value]`` lists, and inputs are coerced
+the JavaScript way (``'abc' | plus: 2`` is ``2``, ``5 | minus`` is ``NaN``).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
+import random
 import re
+import unicodedata
 from collections.abc import Callable
-from typing import Any, Final
-from urllib.parse import quote
+from typing import Any, Final, Protocol
 
-from liquid import Undefined as LiquidUndefined
-from liquid.exceptions import LiquidTypeError
-
-from .._js import UNDEFINED, js_number, js_string, json_stringify
-from ._jsops import (
-    from_utf16_units,
+from .._js import UNDEFINED, js_number
+from ._jsops import js_object_keys
+from ._liquid_dates import LiquidDate, parse_liquid_date, strftime
+from ._liquid_values import (
+    JS_SPACE_CLASS,
+    BlockDrop,
+    Drop,
+    JsError,
+    code_points,
+    is_nil,
+    js_add,
+    js_compare,
+    js_is_truthy,
+    js_string,
+    js_to_integer,
     js_to_number,
-    js_trim,
-    js_trim_end,
-    js_trim_start,
-    to_utf16_units,
-    utf16_len,
+    js_to_primitive,
+    liquid_equals,
+    liquid_falsy,
+    stringify,
+    to_liquid_number,
+    to_value,
+    units_of,
 )
-from ._liquid_dates import parse_date, strftime
 
-__all__ = ["DISABLED_FILTERS", "FILTERS", "FilterFailure", "liquid_text"]
+__all__ = ["DISABLED_FILTERS", "FILTERS", "Limiter", "RenderContext", "js_filter_for", "json_text"]
 
 #: Filters the reference registers as throwing ``filter "<name>" is disabled``.
 DISABLED_FILTERS: Final = (
@@ -57,603 +67,1031 @@ DISABLED_FILTERS: Final = (
 )
 
 _DEFAULT_DATE_FORMAT: Final = "%A, %B %-e, %Y at %-l:%M %P %z"
-#: LiquidJS's memoryLimit (1e8): string-building filters refuse to go past it.
-_MEMORY_LIMIT: Final = 100_000_000
 
 
-class FilterFailure(LiquidTypeError):
-    """A filter threw; reported as the reference's ``RenderError``."""
+class Limiter:
+    """LiquidJS's resource limiter: the amounts ``use`` adds up may not pass ``limit``."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, token=None)
+    def __init__(self, resource: str, limit: float) -> None:
+        self.base: float = 0
+        self.limit = limit
+        self.message = f"{resource} limit exceeded"
+
+    def use(self, count: Any) -> None:
+        amount = js_to_number(js_to_primitive(count))
+        if amount > 0:
+            if not self.base + amount <= self.limit:
+                raise JsError(self.message, "AssertionError")
+            self.base += amount
 
 
-def _value(value: Any) -> Any:
-    return UNDEFINED if isinstance(value, LiquidUndefined) else value
+class RenderContext(Protocol):
+    """What filters need from a render."""
+
+    memory: Limiter
+
+    def now_ms(self) -> int: ...
+
+    def spawn(self, item: Any) -> Any: ...
+
+    def read_path(self, target: Any, props: list[Any]) -> Any: ...
 
 
-def _nil(value: Any) -> bool:
-    return value is None or value is UNDEFINED or isinstance(value, LiquidUndefined)
+Filter = Callable[[Any, Any, list[Any]], Any]
 
 
-def liquid_text(value: Any) -> str:
-    """LiquidJS's ``stringify``: nil prints nothing, arrays print their items back to back."""
-    if type(value) is str:
-        return value
-    if _nil(value):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return js_number(value)
+def _arg(args: list[Any], index: int, default: Any = UNDEFINED) -> Any:
+    """Argument ``index``; ``default`` when it is missing or undefined (JavaScript default parameters)."""
+    if index < len(args) and args[index] is not UNDEFINED:
+        return args[index]
+    return default
+
+
+def _length(value: Any) -> Any:
+    """``value.length`` for a raw value (``UNDEFINED`` when it has none)."""
+    if isinstance(value, str):
+        return len(units_of(value))
     if isinstance(value, list | tuple):
-        return "".join(liquid_text(item) for item in value)
+        return len(value)
     if isinstance(value, dict):
-        return "[object Object]"
-    return str(value)
+        return value.get("length", UNDEFINED)
+    return UNDEFINED
 
 
-def _number(value: Any) -> float | int:
-    """LiquidJS's ``toNumber``: ``Number(value)``, with ``NaN`` read as 0."""
-    value = _value(value)
-    if value is UNDEFINED:
-        return 0
-    number = js_to_number(value)
-    return 0 if isinstance(number, float) and math.isnan(number) else number
+def _ulen(text: str) -> int:
+    return len(units_of(text))
 
 
-def _tidy(number: float | int) -> float | int:
-    if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
-        return int(number)
-    return number
+# --- numbers ---------------------------------------------------------------------------------
+
+_MAX_SAFE: Final = 2**53
 
 
-def _js_div(left: float, right: float) -> float:
+def _num(value: float | int) -> float | int:
+    if isinstance(value, int) and abs(value) > _MAX_SAFE:
+        return float(value)
+    return value
+
+
+def _js_div(left: float | int, right: float | int) -> float | int:
+    if left != left or right != right:
+        return math.nan
     if right == 0:
-        if left == 0 or math.isnan(left):
+        if left == 0:
             return math.nan
-        return math.copysign(math.inf, left) * math.copysign(1, right)
+        sign = math.copysign(1, left) * math.copysign(1, right)
+        return math.inf if sign > 0 else -math.inf
+    if isinstance(left, int) and isinstance(right, int) and left % right == 0:
+        return _num(left // right)
     return left / right
 
 
-def _js_round(number: float) -> float:
-    if math.isnan(number) or math.isinf(number):
-        return number
-    floor = math.floor(number)
-    return floor + 1 if number - floor >= 0.5 else floor
-
-
-# --- math ------------------------------------------------------------------------------------
-
-
-def _abs(value: Any) -> Any:
-    return _tidy(abs(_number(value)))
-
-
-def _at_least(value: Any, other: Any = UNDEFINED) -> Any:
-    return _tidy(max(_number(value), _number(other)))
-
-
-def _at_most(value: Any, other: Any = UNDEFINED) -> Any:
-    return _tidy(min(_number(value), _number(other)))
-
-
-def _ceil(value: Any) -> Any:
-    number = _number(value)
-    return number if math.isinf(number) else math.ceil(number)
-
-
-def _floor(value: Any) -> Any:
-    number = _number(value)
-    return number if math.isinf(number) else math.floor(number)
-
-
-def _divided_by(value: Any, divisor: Any = UNDEFINED, integer_arithmetic: Any = False) -> Any:
-    result = _js_div(float(_number(value)), float(_number(divisor)))
-    if integer_arithmetic and not math.isnan(result) and not math.isinf(result):
-        return math.floor(result)
-    return _tidy(result)
-
-
-def _minus(value: Any, other: Any = UNDEFINED) -> Any:
-    return _tidy(_number(value) - _number(other))
-
-
-def _plus(value: Any, other: Any = UNDEFINED) -> Any:
-    return _tidy(_number(value) + _number(other))
-
-
-def _times(value: Any, other: Any = UNDEFINED) -> Any:
-    return _tidy(_number(value) * _number(other))
-
-
-def _modulo(value: Any, other: Any = UNDEFINED) -> Any:
-    left, right = float(_number(value)), float(_number(other))
-    if right == 0 or math.isinf(left):
+def _js_mod(left: float | int, right: float | int) -> float | int:
+    if left != left or right != right or math.isinf(left) or right == 0:
         return math.nan
-    return _tidy(math.fmod(left, right))
+    if math.isinf(right):
+        return left
+    if isinstance(left, int) and isinstance(right, int):
+        result = abs(left) % abs(right)
+        return result if left >= 0 else (-result if result else -0.0)
+    return math.fmod(left, right)
 
 
-def _round(value: Any, places: Any = 0) -> Any:
-    number = float(_number(value))
-    digits = _number(places)
-    try:
-        scale = 10.0**digits
-        return _tidy(_js_round(number * scale) / scale)
-    except (OverflowError, ZeroDivisionError):
-        return math.nan
-
-
-# --- strings ---------------------------------------------------------------------------------
-
-
-def _bounded(text: str) -> str:
-    if len(text) > _MEMORY_LIMIT:
-        raise FilterFailure("memory alloc limit exceeded")
-    return text
-
-
-def _append(value: Any, *rest: Any) -> str:
-    if len(rest) != 1:
-        raise FilterFailure("append expect 2 arguments")
-    return _bounded(liquid_text(value) + liquid_text(rest[0]))
-
-
-def _prepend(value: Any, *rest: Any) -> str:
-    if len(rest) != 1:
-        raise FilterFailure("prepend expect 2 arguments")
-    return _bounded(liquid_text(rest[0]) + liquid_text(value))
-
-
-def _strip_chars(text: str, chars: Any, left: bool, right: bool) -> str:
-    if chars is not UNDEFINED and not _nil(chars) and liquid_text(chars):
-        pool = set(liquid_text(chars))
-        start, end = 0, len(text)
-        if left:
-            while start < end and text[start] in pool:
-                start += 1
-        if right:
-            while end > start and text[end - 1] in pool:
-                end -= 1
-        return text[start:end]
-    if left and right:
-        return js_trim(text)
-    return js_trim_start(text) if left else js_trim_end(text)
-
-
-def _lstrip(value: Any, chars: Any = UNDEFINED) -> str:
-    return _strip_chars(liquid_text(value), chars, True, False)
-
-
-def _rstrip(value: Any, chars: Any = UNDEFINED) -> str:
-    return _strip_chars(liquid_text(value), chars, False, True)
-
-
-def _strip(value: Any, chars: Any = UNDEFINED) -> str:
-    return _strip_chars(liquid_text(value), chars, True, True)
-
-
-def _downcase(value: Any) -> str:
-    return liquid_text(value).lower()
-
-
-def _upcase(value: Any) -> str:
-    return liquid_text(value).upper()
-
-
-def _capitalize(value: Any) -> str:
-    text = to_utf16_units(liquid_text(value))
-    return from_utf16_units(text[:1].upper() + text[1:].lower())
-
-
-def _js_split(text: str, separator: str) -> list[str]:
-    if separator == "":
-        return list(to_utf16_units(text))
-    return text.split(separator)
-
-
-def _remove(value: Any, target: Any = UNDEFINED) -> str:
-    return "".join(_js_split(liquid_text(value), liquid_text(target)))
-
-
-def _remove_first(value: Any, target: Any = UNDEFINED) -> str:
-    return liquid_text(value).replace(liquid_text(target), "", 1)
-
-
-def _remove_last(value: Any, target: Any = UNDEFINED) -> str:
-    text, pattern = liquid_text(value), liquid_text(target)
-    index = text.rfind(pattern)
-    if index < 0:
-        return text
-    return text[:index] + text[index + len(pattern) :]
-
-
-def _replace(value: Any, pattern: Any = UNDEFINED, replacement: Any = UNDEFINED) -> str:
-    parts = _js_split(liquid_text(value), liquid_text(pattern))
-    glue = liquid_text(replacement)
-    if len(glue) * len(parts) > _MEMORY_LIMIT:
-        raise FilterFailure("memory alloc limit exceeded")
-    return _bounded(glue.join(parts))
-
-
-def _replace_first(value: Any, pattern: Any = UNDEFINED, replacement: Any = UNDEFINED) -> str:
-    return liquid_text(value).replace(liquid_text(pattern), liquid_text(replacement), 1)
-
-
-def _replace_last(value: Any, pattern: Any = UNDEFINED, replacement: Any = UNDEFINED) -> str:
-    text, target = liquid_text(value), liquid_text(pattern)
-    index = text.rfind(target)
-    if index < 0:
-        return text
-    return text[:index] + liquid_text(replacement) + text[index + len(target) :]
-
-
-def _split(value: Any, separator: Any = UNDEFINED) -> list[str]:
-    parts = _js_split(liquid_text(value), liquid_text(separator))
-    while parts and parts[-1] == "":
-        parts.pop()
-    return parts
-
-
-def _strip_newlines(value: Any) -> str:
-    return re.sub(r"\r?\n", "", liquid_text(value))
-
-
-def _truncate(value: Any, length: Any = 50, ellipsis: Any = "...") -> Any:
-    text = liquid_text(value)
-    suffix = liquid_text(ellipsis)
-    limit = _number(length)
-    if utf16_len(text) <= limit:
+def _js_floor(value: float | int) -> float | int:
+    if isinstance(value, int) or value != value or math.isinf(value):
         return value
-    units = to_utf16_units(text)
-    keep = max(0, int(limit) - utf16_len(suffix))
-    return from_utf16_units(units[:keep]) + suffix
+    return _num(math.floor(value))
 
 
-_WHITESPACE_RUN: Final = re.compile(r"\s+")
+def _js_ceil(value: float | int) -> float | int:
+    if isinstance(value, int) or value != value or math.isinf(value):
+        return value
+    result = math.ceil(value)
+    if result == 0 and value < 0:
+        return -0.0
+    return _num(result)
 
 
-def _truncatewords(value: Any, words: Any = 15, ellipsis: Any = "...") -> str:
-    parts = _WHITESPACE_RUN.split(liquid_text(value))
-    count = int(_number(words))
-    if count <= 0:
-        count = 1
-    result = " ".join(parts[:count])
-    if len(parts) >= count:
-        result += liquid_text(ellipsis)
+def _js_round(value: float | int) -> float | int:
+    if isinstance(value, int) or value != value or math.isinf(value):
+        return value
+    floor = math.floor(value)
+    result = floor + 1 if value - floor >= 0.5 else floor
+    if result == 0 and (value < 0 or math.copysign(1, value) < 0):
+        return -0.0
+    return _num(result)
+
+
+def _js_pow(base: float, exponent: float | int) -> float:
+    try:
+        return math.pow(base, exponent)
+    except OverflowError:
+        return math.inf
+    except ValueError:
+        return math.nan
+
+
+def _js_mul(left: float | int, right: float | int) -> float | int:
+    if isinstance(left, int) and isinstance(right, int):
+        return _num(left * right)
+    try:
+        return left * right
+    except OverflowError:  # pragma: no cover - float multiplication never raises
+        return math.inf
+
+
+def _js_sign(value: float | int) -> float | int:
+    if value != value:
+        return math.nan
+    if value > 0:
+        return 1
+    if value < 0:
+        return -1
+    return value
+
+
+def _numbers(args: list[Any]) -> list[float | int]:
+    """``argumentsToNumber``: each passed argument through ``toNumber`` (missing ones stay missing)."""
+    return [to_liquid_number(argument) for argument in args]
+
+
+def _missing_nan(numbers: list[float | int], index: int) -> float | int:
+    return numbers[index] if index < len(numbers) else math.nan
+
+
+def _abs(ctx: Any, value: Any, args: list[Any]) -> Any:
+    number = to_liquid_number(value)
+    return abs(number) if number == number else number
+
+
+def _at_least(ctx: Any, value: Any, args: list[Any]) -> Any:
+    numbers = [to_liquid_number(value), *_numbers(args)]
+    return max(numbers)
+
+
+def _at_most(ctx: Any, value: Any, args: list[Any]) -> Any:
+    numbers = [to_liquid_number(value), *_numbers(args)]
+    return min(numbers)
+
+
+def _ceil(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _js_ceil(to_liquid_number(value))
+
+
+def _floor(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _js_floor(to_liquid_number(value))
+
+
+def _divided_by(ctx: Any, value: Any, args: list[Any]) -> Any:
+    numbers = _numbers(args)
+    result = _js_div(to_liquid_number(value), _missing_nan(numbers, 0))
+    if len(numbers) > 1 and js_is_truthy(numbers[1]):
+        return _js_floor(result)
     return result
 
 
-def _normalize_whitespace(value: Any) -> str:
-    return _WHITESPACE_RUN.sub(" ", liquid_text(value))
+def _minus(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _num(to_liquid_number(value) - _missing_nan(_numbers(args), 0))
 
 
-def _number_of_words(value: Any, mode: Any = UNDEFINED) -> int:
-    text = js_trim(liquid_text(value))
-    if not text:
-        return 0
-    return len(_WHITESPACE_RUN.split(text))
+def _plus(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _num(to_liquid_number(value) + _missing_nan(_numbers(args), 0))
+
+
+def _times(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _js_mul(to_liquid_number(value), _missing_nan(_numbers(args), 0))
+
+
+def _modulo(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _js_mod(to_liquid_number(value), _missing_nan(_numbers(args), 0))
+
+
+def _round(ctx: Any, value: Any, args: list[Any]) -> Any:
+    number = to_liquid_number(value)
+    places = to_liquid_number(_arg(args, 0, 0))
+    amp = _js_pow(10.0, places)
+    scaled = number * amp
+    rounded = _js_round(abs(scaled)) if scaled == scaled else scaled
+    result = _js_div(_js_mul(_js_sign(number), rounded), amp)
+    return _tidy(result)
+
+
+def _tidy(number: float | int) -> float | int:
+    if isinstance(number, float) and number.is_integer() and abs(number) < _MAX_SAFE:
+        return -0.0 if number == 0 and math.copysign(1, number) < 0 else int(number)
+    return number
 
 
 # --- html ------------------------------------------------------------------------------------
 
 _ESCAPES: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"}
 _UNESCAPES: Final = {value: key for key, value in _ESCAPES.items()}
+_ESCAPE: Final = re.compile(r"[&<>\"']")
+_UNESCAPE: Final = re.compile(r"&(amp|lt|gt|#34|#39);")
 
 
-def _escape(value: Any) -> str:
-    return re.sub(r"[&<>\"']", lambda m: _ESCAPES[m.group(0)], liquid_text(value))
+def _escape_text(ctx: Any, value: Any) -> str:
+    text = stringify(value)
+    ctx.memory.use(_ulen(text))
+    return _ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], text)
 
 
-def _escape_once(value: Any) -> str:
-    text = re.sub(r"&(amp|lt|gt|#34|#39);", lambda m: _UNESCAPES[m.group(0)], liquid_text(value))
-    return _escape(text)
+def _escape(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _escape_text(ctx, value)
 
 
-def _strip_html(value: Any) -> str:
-    return re.sub(
-        r"<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>|<[\s\S]*?>|<!--[\s\S]*?-->",
-        "",
-        liquid_text(value),
-    )
+def _escape_once(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = stringify(value)
+    ctx.memory.use(_ulen(text))
+    return _escape_text(ctx, _UNESCAPE.sub(lambda m: _UNESCAPES[m.group(0)], text))
+
+
+_STRIP_HTML: Final = re.compile(
+    r"<script[\s\S]*?</script>|<style[\s\S]*?</style>|<[^\n\r\u2028\u2029]*?>|<!--[\s\S]*?-->"
+)
+
+
+def _strip_html(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = stringify(value)
+    ctx.memory.use(_ulen(text))
+    return _STRIP_HTML.sub("", text)
 
 
 # --- URLs ------------------------------------------------------------------------------------
 
-_URI_COMPONENT_SAFE: Final = "-_.!~*'()"
-_URI_SAFE: Final = _URI_COMPONENT_SAFE + ";,/?:@&=+$#"
+_COMPONENT_SAFE: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()")
+_URI_SAFE: Final = _COMPONENT_SAFE | frozenset(";,/?:@&=+$#")
 
 
-def _encode(text: str, safe: str) -> str:
-    try:
-        return quote(text, safe=safe, encoding="utf-8", errors="strict")
-    except UnicodeEncodeError as error:
-        raise FilterFailure("URI malformed") from error
+def _encode_uri(text: str, safe: frozenset[str]) -> str:
+    """``encodeURIComponent`` / ``encodeURI``: lone surrogates throw ``URI malformed``."""
+    out: list[str] = []
+    for char in code_points(text):
+        if char in safe:
+            out.append(char)
+            continue
+        if 0xD800 <= ord(char) <= 0xDFFF:
+            raise JsError("URI malformed", "URIError")
+        out.extend(f"%{byte:02X}" for byte in char.encode("utf-8"))
+    return "".join(out)
 
 
-def _decode_component(text: str) -> str:
-    """``decodeURIComponent``: every ``%XX`` sequence must form valid UTF-8."""
-    out = bytearray()
+_HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
+
+
+def _decode_uri_component(text: str) -> str:
+    out: list[str] = []
+    pending = bytearray()
     i = 0
-    while i < len(text):
+    size = len(text)
+
+    def flush() -> None:
+        if pending:
+            try:
+                out.append(pending.decode("utf-8"))
+            except UnicodeDecodeError as error:
+                raise JsError("URI malformed", "URIError") from error
+            pending.clear()
+
+    while i < size:
         char = text[i]
         if char == "%":
-            hex_pair = text[i + 1 : i + 3]
-            if len(hex_pair) < 2 or not all(c in "0123456789abcdefABCDEF" for c in hex_pair):
-                raise FilterFailure("URI malformed")
-            out.append(int(hex_pair, 16))
+            pair = text[i + 1 : i + 3]
+            if len(pair) < 2 or not all(c in _HEX_DIGITS for c in pair):
+                raise JsError("URI malformed", "URIError")
+            byte = int(pair, 16)
+            if byte < 0x80:
+                flush()
+                out.append(chr(byte))
+            else:
+                if byte & 0xC0 != 0x80:
+                    flush()
+                pending.append(byte)
             i += 3
-        else:
-            out.extend(char.encode("utf-8", "surrogatepass"))
-            i += 1
-    try:
-        return out.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise FilterFailure("URI malformed") from error
+            continue
+        flush()
+        out.append(char)
+        i += 1
+    flush()
+    return "".join(out)
 
 
-def _url_encode(value: Any) -> str:
-    return "+".join(_encode(part, _URI_COMPONENT_SAFE) for part in liquid_text(value).split(" "))
+def _url_decode(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _decode_uri_component(code_points(stringify(value))).replace("+", " ")
 
 
-def _url_decode(value: Any) -> str:
-    return " ".join(_decode_component(part) for part in liquid_text(value).split("+"))
+def _url_encode(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _encode_uri(stringify(value), _COMPONENT_SAFE).replace("%20", "+")
 
 
-def _cgi_escape(value: Any) -> str:
-    encoded = _encode(liquid_text(value), _URI_COMPONENT_SAFE).replace("%20", "+")
+def _cgi_escape(ctx: Any, value: Any, args: list[Any]) -> Any:
+    encoded = _encode_uri(stringify(value), _COMPONENT_SAFE).replace("%20", "+")
     return re.sub(r"[!'()*]", lambda m: f"%{ord(m.group(0)):X}", encoded)
 
 
-def _uri_escape(value: Any) -> str:
-    return _encode(liquid_text(value), _URI_SAFE).replace("%5B", "[").replace("%5D", "]")
+def _uri_escape(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _encode_uri(stringify(value), _URI_SAFE).replace("%5B", "[").replace("%5D", "]")
 
 
-_SLUG_MODES: Final = {
-    "raw": r"\s+",
-    "default": r"[^\w\u0300-\u036f]+|_+",
-    "pretty": r"[^\w\u0300-\u036f._~!$&'()+,;=@]+|_+",
-    "ascii": r"[^A-Za-z0-9]+",
-    "latin": r"[^A-Za-z0-9]+",
+def _is_slug_char(char: str, extra: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] in ("L", "M") or category == "Nd" or char in extra
+
+
+def _slug_replace(text: str, extra: str) -> str:
+    out: list[str] = []
+    in_run = False
+    for char in code_points(text):
+        if _is_slug_char(char, extra):
+            out.append(char)
+            in_run = False
+        elif not in_run:
+            out.append("-")
+            in_run = True
+    return "".join(out)
+
+
+_ACCENTS: Final = (
+    ("àáâãäå", "a"),
+    ("æ", "ae"),
+    ("ç", "c"),
+    ("èéêë", "e"),
+    ("ìíîï", "i"),
+    ("ð", "d"),
+    ("ñ", "n"),
+    ("òóôõöø", "o"),
+    ("ùúûü", "u"),
+    ("ýÿ", "y"),
+    ("ß", "ss"),
+    ("œ", "oe"),
+    ("þ", "th"),
+    ("ẞ", "SS"),
+    ("Œ", "OE"),
+    ("Þ", "TH"),
+)
+_ACCENT_TABLE: Final = {ord(char): plain for chars, plain in _ACCENTS for char in chars}
+_JS_SPACE_RUN: Final = re.compile(f"[{JS_SPACE_CLASS}]+")
+_ASCII_RUN: Final = re.compile(r"[^A-Za-z0-9]+")
+_EDGE_DASHES: Final = re.compile(r"^-|-$")
+_SLUG_MODES: Final = frozenset({"raw", "default", "pretty", "ascii", "latin"})
+
+
+def _slugify(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = stringify(value)
+    mode = _arg(args, 0, "default")
+    cased = _arg(args, 1, False)
+    # The mode is a property key: ["raw"] finds "raw"; a drop prints as "[object Object]".
+    name = mode if isinstance(mode, str) else "" if isinstance(mode, Drop) else js_string(mode)
+    if name in _SLUG_MODES:
+        if name == "latin":
+            text = code_points(text).translate(_ACCENT_TABLE)
+        if name == "raw":
+            text = _JS_SPACE_RUN.sub("-", text)
+        elif name == "ascii":
+            text = _ASCII_RUN.sub("-", text)
+        elif name == "pretty":
+            text = _slug_replace(text, "._~!$&'()+,;=@")
+        else:
+            text = _slug_replace(text, "")
+        text = _EDGE_DASHES.sub("", text)
+    return text if js_is_truthy(cased) else _lower(text)
+
+
+# --- strings ---------------------------------------------------------------------------------
+
+
+def _lower(text: str) -> str:
+    return code_points(text).lower()
+
+
+def _upper(text: str) -> str:
+    return code_points(text).upper()
+
+
+def _append(ctx: Any, value: Any, args: list[Any]) -> Any:
+    if len(args) != 1:
+        raise JsError("append expect 2 arguments", "AssertionError")
+    left, right = stringify(value), stringify(args[0])
+    ctx.memory.use(_ulen(left) + _ulen(right))
+    return left + right
+
+
+def _prepend(ctx: Any, value: Any, args: list[Any]) -> Any:
+    if len(args) != 1:
+        raise JsError("prepend expect 2 arguments", "AssertionError")
+    left, right = stringify(value), stringify(args[0])
+    ctx.memory.use(_ulen(left) + _ulen(right))
+    return right + left
+
+
+def _char_set(chars: Any) -> frozenset[str]:
+    # new Set(string) iterates code points; membership is then tested per code unit.
+    return frozenset(code_points(stringify(chars)))
+
+
+def _lstrip(ctx: Any, value: Any, args: list[Any]) -> Any:
+    units = units_of(stringify(value))
+    ctx.memory.use(len(units))
+    chars = _arg(args, 0)
+    if js_is_truthy(chars):
+        pool = _char_set(chars)
+        ctx.memory.use(_ulen(stringify(chars)))
+        for index, unit in enumerate(units):
+            if unit not in pool:
+                return units[index:]
+        return ""
+    return units.lstrip(_JS_TRIM)
+
+
+def _rstrip(ctx: Any, value: Any, args: list[Any]) -> Any:
+    units = units_of(stringify(value))
+    ctx.memory.use(len(units))
+    chars = _arg(args, 0)
+    if js_is_truthy(chars):
+        pool = _char_set(chars)
+        ctx.memory.use(_ulen(stringify(chars)))
+        for index in range(len(units) - 1, -1, -1):
+            if units[index] not in pool:
+                return units[: index + 1]
+        return ""
+    return units.rstrip(_JS_TRIM)
+
+
+def _strip(ctx: Any, value: Any, args: list[Any]) -> Any:
+    units = units_of(stringify(value))
+    ctx.memory.use(len(units))
+    chars = _arg(args, 0)
+    if js_is_truthy(chars):
+        pool = _char_set(chars)
+        ctx.memory.use(len(pool))
+        start, end = 0, len(units) - 1
+        while start < len(units) and units[start] in pool:
+            start += 1
+        while end >= start and units[end] in pool:
+            end -= 1
+        return units[start : end + 1]
+    return units.strip(_JS_TRIM)
+
+
+_JS_TRIM: Final = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+def _downcase(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = stringify(value)
+    ctx.memory.use(_ulen(text))
+    return _lower(text)
+
+
+def _upcase(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = stringify(value)
+    ctx.memory.use(_ulen(text))
+    return _upper(text)
+
+
+def _capitalize(ctx: Any, value: Any, args: list[Any]) -> Any:
+    units = units_of(stringify(value))
+    ctx.memory.use(len(units))
+    return _upper(units[:1]) + _lower(units[1:])
+
+
+def _split_text(text: str, separator: str) -> list[str]:
+    """``text.split(separator)`` for a string separator."""
+    if separator == "":
+        return list(units_of(text))
+    return units_of(text).split(units_of(separator))
+
+
+def _remove(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text, target = stringify(value), stringify(_arg(args, 0))
+    ctx.memory.use(_ulen(text) + _ulen(target))
+    return "".join(_split_text(text, target))
+
+
+def _remove_first(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text, target = units_of(stringify(value)), units_of(stringify(_arg(args, 0)))
+    ctx.memory.use(len(text) + len(target))
+    return text.replace(target, "", 1)
+
+
+def _remove_last(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text, target = units_of(stringify(value)), units_of(stringify(_arg(args, 0)))
+    ctx.memory.use(len(text) + len(target))
+    index = text.rfind(target)
+    if index < 0:
+        return text
+    return text[:index] + text[index + len(target) :]
+
+
+def _replace(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = stringify(value)
+    pattern = stringify(_arg(args, 0))
+    replacement = stringify(_arg(args, 1))
+    parts = _split_text(text, pattern)
+    size = _ulen(text) + (len(parts) - 1) * (_ulen(replacement) - _ulen(pattern))
+    ctx.memory.use(size)
+    return units_of(replacement).join(parts)
+
+
+def _replace_first(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = units_of(stringify(value))
+    pattern = units_of(stringify(_arg(args, 0)))
+    replacement = units_of(stringify(_arg(args, 1)))
+    ctx.memory.use(len(text) + len(pattern) + len(replacement))
+    return text.replace(pattern, replacement, 1)
+
+
+def _replace_last(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = units_of(stringify(value))
+    pattern = units_of(stringify(_arg(args, 0)))
+    replacement = units_of(stringify(_arg(args, 1)))
+    ctx.memory.use(len(text) + len(pattern) + len(replacement))
+    index = text.rfind(pattern)
+    if index < 0:
+        return text
+    return text[:index] + replacement + text[index + len(pattern) :]
+
+
+def _split(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = stringify(value)
+    ctx.memory.use(_ulen(text))
+    parts = _split_text(text, stringify(_arg(args, 0)))
+    while parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+_NEWLINES: Final = re.compile(r"\r?\n")
+
+
+def _strip_newlines(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = stringify(value)
+    ctx.memory.use(_ulen(text))
+    return _NEWLINES.sub("", text)
+
+
+def _substring(units: str, start: float, end: float) -> str:
+    """``String.prototype.substring`` (NaN and negatives clamp to 0; the bounds may be swapped)."""
+    size = len(units)
+
+    def clamp(position: float) -> int:
+        if position != position:
+            return 0
+        return int(max(0, min(size, position)))
+
+    low, high = clamp(start), clamp(end)
+    if low > high:
+        low, high = high, low
+    return units[low:high]
+
+
+def _truncate(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = units_of(stringify(value))
+    limit = _arg(args, 0, 50)
+    ellipsis = units_of(stringify(_arg(args, 1, "...")))
+    ctx.memory.use(len(text) + len(ellipsis))
+    if js_compare(len(text), limit) in (-1, 0):
+        return value
+    end = js_to_number(js_to_primitive(limit)) - len(ellipsis)
+    return _substring(text, 0, js_to_integer(end)) + ellipsis
+
+
+_WHITESPACE_RUN: Final = re.compile(f"[{JS_SPACE_CLASS}]+")
+
+
+def _slice_count(items: list[Any], start: Any, end: Any) -> list[Any]:
+    """``Array.prototype.slice(start, end)``."""
+    size = len(items)
+
+    def position(value: Any, default: float) -> int:
+        if value is UNDEFINED:
+            return int(default)
+        number = js_to_integer(value)
+        if number < 0:
+            return int(max(0, size + number))
+        return int(min(number, size))
+
+    low, high = position(start, 0), position(end, size)
+    return items[low:high] if low < high else []
+
+
+def _truncatewords(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = stringify(value)
+    words = _arg(args, 0, 15)
+    ellipsis = stringify(_arg(args, 1, "..."))
+    ctx.memory.use(_ulen(text) + _ulen(ellipsis))
+    parts = _WHITESPACE_RUN.split(text)
+    if js_compare(words, 0) in (-1, 0):
+        words = 1
+    result = " ".join(_slice_count(parts, 0, words))
+    if js_compare(len(parts), words) in (0, 1):
+        result += ellipsis
+    return result
+
+
+def _normalize_whitespace(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = stringify(value)
+    ctx.memory.use(_ulen(text))
+    return _WHITESPACE_RUN.sub(" ", text)
+
+
+_CJK: Final = "\u4e00-\u9fff\uf900-\ufaff\u3400-\u4dbf\u3040-\u309f\u30a0-\u30ff\uac00-\ud7af"
+_CJK_CHAR: Final = re.compile(f"[{_CJK}]")
+_NON_CJK_WORD: Final = re.compile(f"[^{_CJK}{JS_SPACE_CLASS}]+")
+
+
+def _number_of_words(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = stringify(value)
+    ctx.memory.use(_ulen(text))
+    text = code_points(text).strip(_JS_TRIM)
+    if not text:
+        return 0
+    mode = _arg(args, 0)
+    if mode == "cjk" and isinstance(mode, str):
+        return len(_CJK_CHAR.findall(text)) + len(_NON_CJK_WORD.findall(text))
+    if mode == "auto" and isinstance(mode, str) and _CJK_CHAR.search(text):
+        return len(_CJK_CHAR.findall(text)) + len(_NON_CJK_WORD.findall(text))
+    return len(_WHITESPACE_RUN.split(text))
+
+
+# --- base64 ----------------------------------------------------------------------------------
+
+_BASE64: Final = {
+    char: index
+    for index, char in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 }
+_BASE64.update({"-": 62, "_": 63})
+_B64_ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
-def _slugify(value: Any, mode: Any = "default", cased: Any = False) -> str:
-    text = liquid_text(value)
-    mode_name = liquid_text(mode) if not _nil(mode) else "default"
-    pattern = _SLUG_MODES.get(mode_name)
-    if pattern is None:
-        return text if cased else text.lower()
-    if mode_name == "latin":
-        import unicodedata
+def _utf8(text: str) -> bytes:
+    """Node's UTF-8 encoding: lone surrogates become U+FFFD."""
+    joined = code_points(text)
+    cleaned = "".join("\ufffd" if 0xD800 <= ord(char) <= 0xDFFF else char for char in joined)
+    return cleaned.encode("utf-8")
 
-        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(pattern, "-", text).strip("-")
-    return slug if cased else slug.lower()
+
+def _base64_encode(ctx: Any, value: Any, args: list[Any]) -> Any:
+    import base64
+
+    text = stringify(value)
+    ctx.memory.use(_ulen(text))
+    return base64.b64encode(_utf8(text)).decode("ascii")
+
+
+def _base64_decode(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = stringify(value)
+    ctx.memory.use(_ulen(text))
+    # Node skips characters outside the alphabet (both alphabets) and stops at the first "=".
+    out = bytearray()
+    bits = 0
+    count = 0
+    for char in text:
+        if char == "=":
+            break
+        digit = _BASE64.get(char)
+        if digit is None:
+            continue
+        bits = (bits << 6) | digit
+        count += 6
+        if count >= 8:
+            count -= 8
+            out.append((bits >> count) & 0xFF)
+    return out.decode("utf-8", "replace")
 
 
 # --- arrays ----------------------------------------------------------------------------------
 
 
 def _to_array(value: Any) -> list[Any]:
-    value = _value(value)
-    if _nil(value):
+    value = to_value(value)
+    if is_nil(value):
         return []
     if isinstance(value, list | tuple):
         return list(value)
     return [value]
 
 
-def _join_text(item: Any) -> str:
-    return "" if _nil(item) else js_string(item)
+def _join_item(item: Any) -> str:
+    return "" if is_nil(item) else js_string(item)
 
 
-def _join(value: Any, separator: Any = UNDEFINED) -> Any:
-    value = _value(value)
-    if not isinstance(value, list | tuple):
-        return value if not _nil(value) else ""
-    glue = " " if _nil(separator) else liquid_text(separator)
-    return glue.join(_join_text(item) for item in value)
-
-
-def _first(value: Any) -> Any:
-    value = _value(value)
-    if isinstance(value, list | tuple):
-        return value[0] if value else UNDEFINED
-    if isinstance(value, str):
-        units = to_utf16_units(value)
-        return units[0] if units else UNDEFINED
-    return ""
-
-
-def _last(value: Any) -> Any:
-    value = _value(value)
-    if isinstance(value, list | tuple):
-        return value[-1] if value else UNDEFINED
-    if isinstance(value, str):
-        units = to_utf16_units(value)
-        return units[-1] if units else UNDEFINED
-    return ""
-
-
-def _size(value: Any) -> int:
-    value = _value(value)
-    if isinstance(value, str):
-        return utf16_len(value)
-    if isinstance(value, list | tuple):
-        return len(value)
-    return 0
-
-
-def _property(item: Any, name: Any) -> Any:
-    if isinstance(item, dict):
-        return item.get(liquid_text(name), UNDEFINED)
-    return UNDEFINED
-
-
-def _sum(value: Any, name: Any = UNDEFINED) -> Any:
+def _join(ctx: Any, value: Any, args: list[Any]) -> Any:
     items = _to_array(value)
-    if not _nil(name):
-        items = [_property(item, name) for item in items]
+    separator = to_value(_arg(args, 0))
+    glue = " " if is_nil(separator) else stringify(separator)
+    ctx.memory.use(len(items) * (1 + _ulen(glue)))
+    return glue.join(_join_item(item) for item in items)
+
+
+def _array_like(value: Any) -> bool:
+    if isinstance(value, str):
+        return value != ""
+    if isinstance(value, list | tuple):
+        return True
+    if isinstance(value, dict):
+        length = value.get("length", UNDEFINED)
+        return isinstance(length, int | float) and not isinstance(length, bool)
+    return False
+
+
+def _index(value: Any, position: Any) -> Any:
+    if isinstance(value, str):
+        units = units_of(value)
+        return units[position] if isinstance(position, int) and 0 <= position < len(units) else UNDEFINED
+    if isinstance(value, list | tuple):
+        return value[position] if isinstance(position, int) and 0 <= position < len(value) else UNDEFINED
+    if isinstance(value, dict):
+        return value.get(js_string(position), UNDEFINED)
+    return UNDEFINED  # pragma: no cover - only array-likes are indexed
+
+
+def _first(ctx: Any, value: Any, args: list[Any]) -> Any:
+    value = to_value(value)
+    if not _array_like(value):
+        return ""
+    return _index(value, 0)
+
+
+def _last(ctx: Any, value: Any, args: list[Any]) -> Any:
+    value = to_value(value)
+    if not _array_like(value):
+        return ""
+    length = _length(value)
+    position = js_add(length, -1)
+    if isinstance(position, float) and position.is_integer():
+        position = int(position)
+    return _index(value, position)
+
+
+def _size(ctx: Any, value: Any, args: list[Any]) -> Any:
+    if not js_is_truthy(value):
+        return 0
+    length = _length(value)
+    return length if js_is_truthy(length) else 0
+
+
+def _sum(ctx: Any, value: Any, args: list[Any]) -> Any:
     total: float | int = 0
-    for item in items:
-        total += _number(item)
-    return _tidy(total)
+    prop = _arg(args, 0)
+    for item in _to_array(value):
+        if js_is_truthy(prop):
+            item = ctx.read_path(item, stringify(prop).split("."))
+        data = js_to_number(item)
+        total = _num(total + (0 if data != data else data))
+    return total
 
 
-def _compact(value: Any) -> list[Any]:
-    return [item for item in _to_array(value) if not _nil(item)]
+def _compact(ctx: Any, value: Any, args: list[Any]) -> Any:
+    items = _to_array(value)
+    ctx.memory.use(len(items))
+    return [item for item in items if not is_nil(to_value(item))]
 
 
-def _push(value: Any, item: Any = UNDEFINED) -> list[Any]:
-    return [*_to_array(value), _value(item)]
+def _push(ctx: Any, value: Any, args: list[Any]) -> Any:
+    items = _to_array(value)
+    item = args[0] if args else UNDEFINED
+    ctx.memory.use(len(items) + 1)
+    return [*items, item]
 
 
-def _unshift(value: Any, item: Any = UNDEFINED) -> list[Any]:
-    return [_value(item), *_to_array(value)]
+def _unshift(ctx: Any, value: Any, args: list[Any]) -> Any:
+    items = _to_array(value)
+    ctx.memory.use(len(items))
+    return [args[0] if args else UNDEFINED, *items]
 
 
-def _pop(value: Any) -> list[Any]:
+def _pop(ctx: Any, value: Any, args: list[Any]) -> Any:
     return _to_array(value)[:-1]
 
 
-def _shift(value: Any) -> list[Any]:
-    return _to_array(value)[1:]
-
-
-def _slice(value: Any, begin: Any = 0, length: Any = 1) -> Any:
-    value = _value(value)
-    if _nil(value):
-        return []
-    start = int(_number(begin))
-    size = int(_number(length))
-    if isinstance(value, list | tuple):
-        sequence: Any = list(value)
-        total = len(sequence)
-    else:
-        sequence = to_utf16_units(liquid_text(value))
-        total = len(sequence)
-    if start < 0:
-        start = max(0, total + start)
-    result = sequence[start : start + size] if size > 0 else sequence[0:0]
-    return result if isinstance(result, list) else from_utf16_units(result)
-
-
-def _loose_equal(left: Any, right: Any) -> bool:
-    if isinstance(left, bool) or isinstance(right, bool):
-        return left is right
-    return bool(left == right)
-
-
-def _where(value: Any, name: Any = UNDEFINED, expected: Any = UNDEFINED) -> list[Any]:
+def _shift(ctx: Any, value: Any, args: list[Any]) -> Any:
     items = _to_array(value)
-    expected = _value(expected)
-    picked = []
-    for item in items:
-        found = _property(item, name)
-        if expected is UNDEFINED:
-            keep = not _nil(found) and found is not False
-        else:
-            keep = _loose_equal(found, expected)
-        if keep:
-            picked.append(item)
-    return picked
+    ctx.memory.use(len(items))
+    return items[1:]
+
+
+def _slice(ctx: Any, value: Any, args: list[Any]) -> Any:
+    value = to_value(value)
+    if is_nil(value):
+        return []
+    sequence: Any = list(value) if isinstance(value, list | tuple) else units_of(stringify(value))
+    begin = _arg(args, 0)
+    length = _arg(args, 1, 1)
+    if js_compare(begin, 0) == -1:
+        begin = js_add(len(sequence), begin)
+    ctx.memory.use(length)
+    end = js_add(begin, length)
+    if isinstance(sequence, list):
+        return _slice_count(sequence, begin, end)
+    picked = _slice_count(list(sequence), begin, end)
+    return "".join(picked)
+
+
+def _where(ctx: Any, value: Any, args: list[Any]) -> Any:
+    from ._liquid import evaluate_token
+    from ._liquid_lexer import Tokenizer
+
+    items = _to_array(value)
+    ctx.memory.use(len(items))
+    token = Tokenizer(stringify(_arg(args, 0))).read_scope_value()
+    values = [evaluate_token(token, ctx.spawn(item)) for item in items]
+    expected = args[1] if len(args) > 1 else UNDEFINED
+    if expected is UNDEFINED:
+        return [item for item, found in zip(items, values, strict=True) if not liquid_falsy(found)]
+    return [item for item, found in zip(items, values, strict=True) if liquid_equals(found, expected)]
+
+
+def _sample(ctx: Any, value: Any, args: list[Any]) -> Any:
+    value = to_value(value)
+    if is_nil(value):
+        return []
+    items = list(value) if isinstance(value, list | tuple) else list(code_points(stringify(value)))
+    count = _arg(args, 0, 1)
+    ctx.memory.use(count)
+    shuffled = random.sample(items, len(items))
+    if count == 1 and isinstance(count, int | float) and not isinstance(count, bool):
+        return shuffled[0] if shuffled else UNDEFINED
+    return _slice_count(shuffled, 0, count)
 
 
 # --- misc ------------------------------------------------------------------------------------
 
 
-def _default(value: Any, fallback: Any = UNDEFINED, **options: Any) -> Any:
-    value = _value(value)
+def _default(ctx: Any, value: Any, args: list[Any]) -> Any:
+    value = to_value(value)
+    fallback = args[0] if args else UNDEFINED
     if isinstance(value, list | tuple | str):
         return value if len(value) else fallback
-    if value is False and options.get("allow_false"):
-        return False
-    if _nil(value) or value is False:
-        return fallback
-    return value
+    if value is False:
+        options: dict[Any, Any] = {}
+        for entry in args[1:]:
+            if isinstance(entry, list | tuple):
+                options[_map_key(entry[0] if entry else UNDEFINED)] = (
+                    entry[1] if len(entry) > 1 else UNDEFINED
+                )
+            elif isinstance(entry, dict):
+                options[_map_key(entry.get("0", UNDEFINED))] = entry.get("1", UNDEFINED)
+            elif isinstance(entry, Drop):
+                options[_map_key(UNDEFINED)] = UNDEFINED
+            else:
+                raise JsError(f"Iterator value {js_string(entry)} is not an entry object", "TypeError")
+        if js_is_truthy(options.get("allow_false", UNDEFINED)):
+            return False
+    return fallback if liquid_falsy(value) else value
 
 
-def _json(value: Any, space: Any = 0) -> Any:
-    value = _value(value)
-    indent = int(_number(space))
-    if indent > 0:
-        import json as jsonlib
+def _map_key(key: Any) -> Any:
+    return key if isinstance(key, str) else ("#other", repr(key))
 
-        try:
-            return jsonlib.dumps(value, indent=min(indent, 10), ensure_ascii=False)
-        except (TypeError, ValueError):
-            return json_stringify(value)
-    text = json_stringify(value)
+
+def _json(ctx: Any, value: Any, args: list[Any]) -> Any:
+    text = json_text(value, _arg(args, 0, 0))
     return UNDEFINED if text is None else text
 
 
-def _raw(value: Any) -> Any:
+def _to_integer(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return js_to_number(value)
+
+
+def _raw(ctx: Any, value: Any, args: list[Any]) -> Any:
     return value
 
 
-def _base64_encode(value: Any) -> str:
-    return base64.b64encode(liquid_text(value).encode("utf-8", "surrogatepass")).decode("ascii")
+def _json_string(text: str) -> str:
+    from .._js import json_stringify
+
+    return json_stringify(code_points(text)) or '""'
 
 
-def _base64_decode(value: Any) -> str:
-    text = re.sub(r"[^A-Za-z0-9+/]", "", liquid_text(value).replace("-", "+").replace("_", "/"))
-    text += "=" * (-len(text) % 4)
-    try:
-        return base64.b64decode(text).decode("utf-8", "replace")
-    except (binascii.Error, ValueError):
-        return ""
+def _gap(space: Any) -> str | None:
+    """V8's indentation for ``JSON.stringify``'s ``space`` (``None``: compact output).
+
+    A number above 0 turns pretty-printing on even when it rounds down to no spaces.
+    """
+    if isinstance(space, bool | Drop):
+        return None
+    if isinstance(space, int | float):
+        width = min(space, 10)
+        return " " * int(width) if width > 0 else None
+    if isinstance(space, str):
+        return units_of(space)[:10] or None
+    return None
+
+
+def json_text(value: Any, space: Any = 0) -> str | None:
+    """``JSON.stringify(value, null, space)`` for liquid values (``None`` for undefined)."""
+    return _stringify_json(value, _gap(space), "")
+
+
+def _stringify_json(value: Any, indent: str | None, current: str) -> str | None:
+    if isinstance(value, str):
+        return _json_string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int | float):
+        if isinstance(value, float) and (value != value or math.isinf(value)):
+            return "null"
+        return js_number(value)
+    if value is UNDEFINED:
+        return None
+    inner = current + (indent or "")
+    if isinstance(value, list | tuple):
+        items = [_stringify_json(item, indent, inner) or "null" for item in value]
+        if not items:
+            return "[]"
+        if indent is None:
+            return "[" + ",".join(items) + "]"
+        return "[\n" + inner + f",\n{inner}".join(items) + "\n" + current + "]"
+    if isinstance(value, dict):
+        parts = []
+        for key in js_object_keys(value):
+            text = _stringify_json(value[key], indent, inner)
+            if text is not None:
+                separator = ": " if indent is not None else ":"
+                parts.append(_json_string(key if isinstance(key, str) else js_string(key)) + separator + text)
+        if not parts:
+            return "{}"
+        if indent is None:
+            return "{" + ",".join(parts) + "}"
+        return "{\n" + inner + f",\n{inner}".join(parts) + "\n" + current + "}"
+    if isinstance(value, Drop | BlockDrop):
+        return "{}"
+    return None
 
 
 # --- dates -----------------------------------------------------------------------------------
 
 
-def _date(value: Any, template: Any = UNDEFINED, timezone: Any = UNDEFINED) -> Any:
-    value = _value(value)
-    zone = None if _nil(timezone) else _value(timezone)
-    moment = parse_date(value, zone)
+def _date_value(ctx: Any, value: Any, timezone: Any = UNDEFINED) -> LiquidDate | None:
+    return parse_liquid_date(to_value(value), ctx.now_ms(), timezone)
+
+
+def _date_size(value: Any) -> Any:
+    length = _length(value) if isinstance(value, str | list | tuple | dict) else UNDEFINED
+    return 0 if is_nil(length) else length
+
+
+def _date(ctx: Any, value: Any, args: list[Any]) -> Any:
+    fmt = args[0] if args else UNDEFINED
+    timezone = args[1] if len(args) > 1 else UNDEFINED
+    ctx.memory.use(js_add(js_add(_date_size(value), _date_size(fmt)), _date_size(timezone)))
+    moment = _date_value(ctx, value, timezone)
     if moment is None:
         return value
-    pattern = _DEFAULT_DATE_FORMAT if _nil(template) else liquid_text(template)
+    fmt = to_value(fmt)
+    pattern = _DEFAULT_DATE_FORMAT if is_nil(fmt) else stringify(fmt)
     return strftime(moment, pattern)
 
 
-def _date_to_xmlschema(value: Any) -> Any:
-    return _date(value, "%Y-%m-%dT%H:%M:%S%:z")
+def _date_to_xmlschema(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _date(ctx, value, ["%Y-%m-%dT%H:%M:%S%:z"])
 
 
-def _date_to_rfc822(value: Any) -> Any:
-    return _date(value, "%a, %d %b %Y %H:%M:%S %z")
+def _date_to_rfc822(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _date(ctx, value, ["%a, %d %b %Y %H:%M:%S %z"])
 
 
-def _date_to_string(value: Any, kind: Any = UNDEFINED, style: Any = UNDEFINED) -> Any:
-    return _stringify_date(value, "%b", kind, style)
+def _stringify_date(ctx: Any, value: Any, month: str, args: list[Any]) -> Any:
+    moment = _date_value(ctx, value)
+    if moment is None:
+        return value
+    kind = args[0] if args else UNDEFINED
+    style = args[1] if len(args) > 1 else UNDEFINED
+    if kind == "ordinal" and isinstance(kind, str):
+        day = str(moment.fields().day)
+        if style == "US" and isinstance(style, str):
+            return strftime(moment, f"{month} {day}%q, %Y")
+        return strftime(moment, f"{day}%q {month} %Y")
+    return strftime(moment, f"%d {month} %Y")
 
 
-def _date_to_long_string(value: Any, kind: Any = UNDEFINED, style: Any = UNDEFINED) -> Any:
-    return _stringify_date(value, "%B", kind, style)
+def _date_to_string(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _stringify_date(ctx, value, "%b", args)
 
 
-def _stringify_date(value: Any, month: str, kind: Any, style: Any) -> Any:
-    if liquid_text(kind) == "ordinal":
-        moment = parse_date(_value(value))
-        if moment is None:
-            return _value(value)
-        day = strftime(moment, "%-d%q")
-        if liquid_text(style) == "US":
-            return strftime(moment, f"{month} ") + day + strftime(moment, ", %Y")
-        return day + strftime(moment, f" {month} %Y")
-    return _date(value, f"%d {month} %Y")
+def _date_to_long_string(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return _stringify_date(ctx, value, "%B", args)
 
 
-def _disabled(name: str) -> Callable[..., Any]:
-    def disabled(*args: Any, **kwargs: Any) -> Any:
-        raise FilterFailure(f'filter "{name}" is disabled')
+def _disabled(name: str) -> Filter:
+    def disabled(ctx: Any, value: Any, args: list[Any]) -> Any:
+        raise JsError(f'filter "{name}" is disabled')
 
     return disabled
 
 
-FILTERS: Final[dict[str, Callable[..., Any]]] = {
+FILTERS: Final[dict[str, Filter]] = {
+    "escape": _escape,
+    "xml_escape": _escape,
+    "escape_once": _escape_once,
+    "strip_html": _strip_html,
     "abs": _abs,
     "at_least": _at_least,
     "at_most": _at_most,
@@ -661,42 +1099,18 @@ FILTERS: Final[dict[str, Callable[..., Any]]] = {
     "divided_by": _divided_by,
     "floor": _floor,
     "minus": _minus,
-    "modulo": _modulo,
     "plus": _plus,
-    "round": _round,
+    "modulo": _modulo,
     "times": _times,
-    "append": _append,
-    "prepend": _prepend,
-    "lstrip": _lstrip,
-    "rstrip": _rstrip,
-    "strip": _strip,
-    "downcase": _downcase,
-    "upcase": _upcase,
-    "capitalize": _capitalize,
-    "remove": _remove,
-    "remove_first": _remove_first,
-    "remove_last": _remove_last,
-    "replace": _replace,
-    "replace_first": _replace_first,
-    "replace_last": _replace_last,
-    "split": _split,
-    "strip_newlines": _strip_newlines,
-    "truncate": _truncate,
-    "truncatewords": _truncatewords,
-    "normalize_whitespace": _normalize_whitespace,
-    "number_of_words": _number_of_words,
-    "escape": _escape,
-    "xml_escape": _escape,
-    "escape_once": _escape_once,
-    "strip_html": _strip_html,
-    "url_encode": _url_encode,
+    "round": _round,
     "url_decode": _url_decode,
+    "url_encode": _url_encode,
     "cgi_escape": _cgi_escape,
     "uri_escape": _uri_escape,
     "slugify": _slugify,
     "join": _join,
-    "first": _first,
     "last": _last,
+    "first": _first,
     "size": _size,
     "sum": _sum,
     "compact": _compact,
@@ -706,16 +1120,76 @@ FILTERS: Final[dict[str, Callable[..., Any]]] = {
     "shift": _shift,
     "slice": _slice,
     "where": _where,
-    "default": _default,
-    "json": _json,
-    "jsonify": _json,
-    "raw": _raw,
-    "base64_encode": _base64_encode,
-    "base64_decode": _base64_decode,
+    "sample": _sample,
     "date": _date,
     "date_to_xmlschema": _date_to_xmlschema,
     "date_to_rfc822": _date_to_rfc822,
     "date_to_string": _date_to_string,
     "date_to_long_string": _date_to_long_string,
+    "append": _append,
+    "prepend": _prepend,
+    "lstrip": _lstrip,
+    "downcase": _downcase,
+    "upcase": _upcase,
+    "remove": _remove,
+    "remove_first": _remove_first,
+    "remove_last": _remove_last,
+    "rstrip": _rstrip,
+    "split": _split,
+    "strip": _strip,
+    "strip_newlines": _strip_newlines,
+    "capitalize": _capitalize,
+    "replace": _replace,
+    "replace_first": _replace_first,
+    "replace_last": _replace_last,
+    "truncate": _truncate,
+    "truncatewords": _truncatewords,
+    "normalize_whitespace": _normalize_whitespace,
+    "number_of_words": _number_of_words,
+    "base64_encode": _base64_encode,
+    "base64_decode": _base64_decode,
+    "default": _default,
+    "raw": _raw,
+    "jsonify": _json,
+    "to_integer": _to_integer,
+    "json": _json,
+    "inspect": _json,
     **{name: _disabled(name) for name in DISABLED_FILTERS},
 }
+
+
+class _CallContext(dict[str, Any]):
+    """The ``this`` LiquidJS calls filters with (``{context, token, liquid}``), seen from a template."""
+
+
+_OWN_CALL_KEYS: Final = frozenset({"context", "token", "liquid"})
+
+
+def _identity(ctx: Any, value: Any, args: list[Any]) -> Any:
+    return value
+
+
+def _inherited(name: str) -> Filter | None:
+    """Filters named like ``Object.prototype`` members resolve to those functions in LiquidJS."""
+    if name in ("toString", "toLocaleString"):
+        return lambda ctx, value, args: "[object Object]"
+    if name == "valueOf":
+        return lambda ctx, value, args: _CallContext()
+    if name in ("hasOwnProperty", "propertyIsEnumerable"):
+        return lambda ctx, value, args: js_string(to_value(value)) in _OWN_CALL_KEYS
+    if name == "isPrototypeOf":
+        return lambda ctx, value, args: False
+    if name in ("__lookupGetter__", "__lookupSetter__"):
+        return lambda ctx, value, args: UNDEFINED
+    if name in ("__defineGetter__", "__defineSetter__"):
+
+        def define(ctx: Any, value: Any, args: list[Any]) -> Any:
+            raise JsError(f"Object.prototype.{name}: Expecting function", "TypeError")
+
+        return define
+    return None
+
+
+def js_filter_for(name: str) -> Filter:
+    """The handler for a name that is not a registered filter (unknown filters pass values through)."""
+    return _inherited(name) or _identity

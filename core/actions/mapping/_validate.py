@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from .._errors import MappingError
 from .._js import UNDEFINED, js_type
+from ._jsops import js_object_keys
 
 __all__ = ["check_mapping", "is_directive", "type_or_directive"]
 
@@ -179,7 +180,8 @@ def _validate_object(value: Any, stack: Stack) -> None:
         raise _Problem(f"should be an object but it is {_a(kind)}", stack)
     errors: list[_Problem | _Problems] = []
     # Python objects that are not dicts (JavaScript would see class instances) have no keys.
-    items = value.items() if isinstance(value, dict) else ()
+    # JavaScript walks integer-like keys first, so problems are reported in that order.
+    items = [(key, value[key]) for key in js_object_keys(value)] if isinstance(value, dict) else ()
     for key, item in items:
         try:
             _validate(item, (*stack, _key_text(key)))
