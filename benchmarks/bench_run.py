@@ -16,18 +16,16 @@ Usage::
     python benchmarks/bench_run.py                                  # the full set (a few minutes)
     python benchmarks/bench_run.py --events 20000 --memory-sizes ""  # a quick look
 
-Results on the 2-core development machine (Python 3.11; two runs, the emulator taking part of
+Results on the 2-core development machine (Python 3.11; the emulator taking part of
 one core; before identify batching, the realistic mix made 10,100 requests and ran at 3,600
 (``--workers 1``) and 3,700 (``--workers 2``) events/s)::
 
-    events     mix        workers  ev/s wall      ev/s run       requests  peak RSS MB
-    100,000    realistic  1        11,310         12,000         111       130
-    100,000    realistic  2        13,100-13,400  14,000-14,300  107       132-134
-    100,000    track      1        13,016         13,943         100       133
-    100,000    track      2        14,800-15,200  15,900-16,400  100       138
-    1,000,000  track      1        13,150         13,254         1,000     136
-
-(workers 1 rows: after mappings were compiled once per subscription; workers 2 rows: before.)
+    events     mix        workers  ev/s wall  ev/s run  requests  peak RSS MB
+    100,000    realistic  1        11,395     12,118    111       104
+    100,000    realistic  2        13,267     14,243    107       108
+    100,000    track      1        13,098     14,016    100       107
+    100,000    track      2        15,347     16,626    100       112
+    1,000,000  track      2        15,219     15,339    1,000     115
 """
 
 from __future__ import annotations
