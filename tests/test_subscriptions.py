@@ -161,9 +161,26 @@ def test_a_bare_word_value_is_a_string_as_in_the_reference() -> None:
     assert condition_of("properties.plan = pro") == cond("event-property", "=", "pro", "plan")
 
 
-def test_escaped_keywords_are_plain_words() -> None:
+def test_escaped_true_false_and_null_are_still_those_values() -> None:
+    # The reference classifies values by their unescaped text, so a backslash changes nothing there.
     assert condition_of(r"event = \true") == cond("event", "=", "true")
-    assert condition_of(r"properties.flag = \true") == cond("event-property", "=", "true", "flag")
+    assert condition_of(r"properties.flag = \true") == cond("event-property", "is_true", name="flag")
+    assert condition_of(r"properties.flag = tru\e") == cond("event-property", "is_true", name="flag")
+    assert condition_of(r"traits.flag = \false") == cond("event-trait", "is_false", name="flag")
+    assert condition_of(r"properties.x != nul\l") == cond("event-property", "exists", name="x")
+    assert condition_of(r"userId = \null") == cond("userId", "not_exists")
+    assert condition_of(r"properties.n < \5") == cond("event-property", "<", "5", "n")
+
+
+def test_escaped_and_or_are_plain_words() -> None:
+    assert condition_of(r"type = \and") == cond("event-type", "=", "and")
+    assert condition_of(r"event = o\r") == cond("event", "=", "or")
+
+
+def test_an_escaped_dot_after_the_field_still_separates_the_path() -> None:
+    assert condition_of(r"properties\.price = 1") == cond("event-property", "number_equals", 1, "price")
+    assert condition_of(r"traits\.plan.tier != null") == cond("event-trait", "exists", name="plan.tier")
+    assert "'type' has no sub-fields" in error_of(r"type\.foo = 1")
 
 
 # --- parsing: the reference's own AST expectations --------------------------------------------
@@ -435,6 +452,9 @@ ERRORS: list[tuple[str, str]] = [
     ("properties. = 1", "expected a field name, found ' ' at column 12"),
     ("properties.a[0 = 1", "unclosed '[' at column 13"),
     ("properties.a\\", "'\\' at the end of the filter escapes nothing at column 13"),
+    ("properties.\\. = 1", "'properties.\\.' names no key below 'properties' at column 1"),
+    ("traits.\\[\\] != null", "'traits.\\[\\]' names no key below 'traits' at column 1"),
+    ("properties\\. = 1", "'properties\\.' names no key below 'properties' at column 1"),
     ("properties.x = 5abc", "invalid number '5abc' at column 16"),
     ("properties.x = 1.", "invalid number '1.' at column 16"),
     ("properties.x = 1.2.3", "invalid number '1.2.3' at column 16"),
@@ -686,6 +706,186 @@ def test_mappings_other_than_dict_are_events_too() -> None:
 
     event = MappingProxyType({"type": "track", "properties": MappingProxyType({"price": 5})})
     assert matches('type = "track" and properties.price < 10', event)
+
+
+# --- agreement with the reference, found by differential testing ------------------------------
+
+BIG = "1" + "0" * 400  # beyond the double range: JavaScript reads it as Infinity
+
+#: (filter, event, what the reference's validate() returned), recorded by running the reference
+#: (@segment/destination-subscriptions 3.37.0) on each pair.
+REFERENCE_MATCHES: list[tuple[str, Any, bool]] = [
+    # escaped true/false/null are the same values as the plain words
+    (r"properties.flag = \true", {"properties": {"flag": True}}, True),
+    (r"properties.flag = tru\e", {"properties": {"flag": True}}, True),
+    (r"properties.flag = \true", {"properties": {"flag": "true"}}, False),
+    (r"properties.flag = \false", {"properties": {"flag": False}}, True),
+    (r"properties.x = nul\l", {"properties": {}}, True),
+    (r"properties.x != \null", {"properties": {"x": 0}}, True),
+    (r"properties.x != \null", {"properties": {}}, False),
+    (r"userId = \true", {"userId": True}, True),
+    (r"name = \null", {}, True),
+    (r"type = \null", {"type": "null"}, True),
+    (r"type = \and", {"type": "and"}, True),
+    # an escaped dot right after the field name is still a path separator
+    (r"properties\.price = 1", {"properties": {"price": 1}}, True),
+    (r"traits\.plan.tier = 2", {"traits": {"plan": {"tier": 2}}}, True),
+    # integers beyond 2**53 are doubles in JavaScript, and beyond the double range infinite
+    ("properties.n = 9007199254740993", {"properties": {"n": 9007199254740993}}, True),
+    ("properties.n = 9007199254740992", {"properties": {"n": 9007199254740993}}, True),
+    ("properties.n > 9007199254740992", {"properties": {"n": 9007199254740993}}, False),
+    ("properties.n != 9007199254740992", {"properties": {"n": 9007199254740993}}, False),
+    ("properties.n >= 12345678901234567000", {"properties": {"n": 12345678901234567890}}, True),
+    ("properties.n < 12345678901234567890", {"properties": {"n": 12345678901234567000}}, False),
+    ("type > 9007199254740992", {"type": 9007199254740993}, False),
+    (f"properties.n < {BIG}", {"properties": {"n": 10**400}}, False),
+    (f"properties.n >= {BIG}", {"properties": {"n": 10**400}}, True),
+    ("properties.n > 1.7976931348623157", {"properties": {"n": -(10**400)}}, False),
+    ("properties.n < 0", {"properties": {"n": -(10**400)}}, True),
+    # strings compare as UTF-16 code units: a lone surrogate matches half of an emoji
+    ('contains(event, "\ud83d")', {"event": "I \U0001f600 it"}, True),
+    ('contains(event, "\ude00")', {"event": "\U0001f600"}, True),
+    ('match(event, "\ud83d*")', {"event": "\U0001f600 smile"}, True),
+    ('match(event, "*\ude00")', {"event": "smile \U0001f600"}, True),
+    ('!contains(event, "\ud83d")', {"event": "\U0001f600"}, False),
+    ('!match(event, "*\ude00")', {"event": "plain"}, True),
+    ('!match(event, "\ud83d*")', {"event": "\U0001f600"}, False),
+    ('event = "\ud83d"', {"event": "\ud83d"}, True),
+    ('event = "\ud83d"', {"event": "\U0001f600"}, False),
+    ('event != "\ud83d"', {"event": "\U0001f600"}, True),
+    ('contains(properties.s, "\U0001f600")', {"properties": {"s": "a\U0001f600b"}}, True),
+    ("properties.s.length = 2", {"properties": {"s": "\U0001f600"}}, True),
+    ('properties.s.\\0 = "\ud83d"', {"properties": {"s": "\U0001f600"}}, True),
+    # lookups through falsy and other odd intermediates
+    ("properties.a.b = 0", {"properties": {"a": 0}}, True),
+    ('properties.a.b = ""', {"properties": {"a": ""}}, True),
+    ("properties.a.b = false", {"properties": {"a": False}}, True),
+    ("properties.a.b = null", {"properties": {"a": True}}, True),
+    ("properties.a.b = null", {"properties": {"a": 5}}, True),
+    (r'properties.a.\1 = "b"', {"properties": {"a": "abc"}}, True),
+    (r"properties.a\[1\].id = 8", {"properties": {"a": [{"id": 7}, {"id": 8}]}}, True),
+    ("properties.a.length = 3", {"properties": {"a": [1, 2, 3]}}, True),
+    ("properties.length != null", {"properties": "abc"}, True),
+    (r'properties.\0 = "a"', {"properties": "abc"}, True),
+    ("properties.x = null", {"properties": 0}, False),
+    ("properties.x != 5", {"properties": 0}, True),
+    ("traits.x = false", {"traits": False}, True),
+    # numbers as the reference lexes them and Number() reads them
+    ("properties.n = 007", {"properties": {"n": 7}}, True),
+    ("properties.n = -0", {"properties": {"n": 0}}, True),
+    ("properties.n = +3", {"properties": {"n": 3}}, True),
+    ("properties.n = 1.50", {"properties": {"n": 1.5}}, True),
+    ('properties.n < " 0x10 "', {"properties": {"n": 15}}, True),
+    ('properties.n < "0b11"', {"properties": {"n": 2}}, True),
+    ('properties.n >= "\u00a010"', {"properties": {"n": 10}}, True),
+    ("type = 007", {"type": "7"}, True),
+    ("contains(event, 1.50)", {"event": "v1.5"}, True),
+    ("userId = 1.0", {"userId": "1"}, True),
+    # bare words are strings
+    (r"event = hello\ world", {"event": "hello world"}, True),
+    ("event = a.b", {"event": "a.b"}, True),
+    (r"properties.p = \5", {"properties": {"p": "5"}}, True),
+    (r"properties.p = \5", {"properties": {"p": 5}}, False),
+    # match() star rules
+    ('match(event, "**")', {"event": "*x"}, True),
+    ('match(event, "*a*")', {"event": "*ab"}, True),
+    ('match(event, "a*b*")', {"event": "a*bc"}, True),
+    ('match(event, "*")', {"event": ""}, True),
+    ('!match(event, "*")', {"event": "x"}, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "event", "expected"),
+    REFERENCE_MATCHES,
+    ids=[ascii(f"{t} | {e}")[1:-1][:120] for t, e, _ in REFERENCE_MATCHES],
+)
+def test_filters_match_what_the_reference_matched(text: str, event: Any, expected: bool) -> None:
+    assert matches(text, event) is expected
+
+
+def test_integers_beyond_the_double_range_compare_as_infinity() -> None:
+    huge = {"properties": {"n": 10**400}}
+    assert matches("properties.n > 1e308", huge)
+    assert matches(f"properties.n = {BIG}", huge)  # Infinity === Infinity
+    assert matches("properties.n != 5", {"properties": {"n": -(10**400)}})
+    infinite = Condition("event-property", "number_equals", 10**400, "n")
+    assert Filter("properties.n = Infinity", Group("and", (infinite,))).matches(huge)
+    with pytest.raises(SubscriptionError, match="as an FQL number"):
+        to_fql(infinite)
+
+
+def test_a_surrogate_pair_written_as_two_code_points_is_the_character_it_encodes() -> None:
+    pair = "\ud83d\ude00"  # two code points in Python, one emoji in JavaScript
+    assert Filter.from_ast(Condition("event", "=", pair)).matches({"event": "\U0001f600"})
+    assert not Filter.from_ast(Condition("event", "!=", pair)).matches({"event": "\U0001f600"})
+    assert Filter.from_ast(Condition("event", "contains", pair)).matches({"event": "a\U0001f600"})
+    assert Filter.from_ast(Condition("event", "!=", pair)).matches({})
+
+
+# Filters the reference reads differently because of lexer and parser accidents (documented differences)
+
+
+def test_a_function_call_inside_parentheses_does_not_end_the_group() -> None:
+    # The reference closes the group at contains()'s ')' and reads all three conditions with `and`.
+    text = 'type = "identify" or (contains(event, "Sign") and name = "web")'
+    assert ast_of(text) == group(
+        "or",
+        cond("event-type", "=", "identify"),
+        group("and", cond("event", "contains", "Sign"), cond("name", "=", "web")),
+    )
+    assert matches(text, {"type": "identify"})
+
+
+def test_or_and_and_directly_before_a_parenthesis_are_conditionals() -> None:
+    # The reference lexes `or(` as an unknown word and drops it, which turns the filter into `and`.
+    assert ast_of('type = "a" or(event = "b")')["operator"] == "or"
+    assert matches('type = "a" or(event = "b")', {"type": "a"})
+    assert ast_of('(type = "a")and(event = "b")')["operator"] == "and"
+
+
+@pytest.mark.parametrize("key", ["and", "or", "null"])
+def test_and_or_null_are_keys_at_the_end_of_a_path(key: str) -> None:
+    # The reference's lexer makes them keywords there, so `properties.or = 1` compares garbage.
+    assert condition_of(f"properties.{key} = 1") == cond("event-property", "number_equals", 1, key)
+    assert condition_of(f'contains(traits.a.{key}, "x")') == cond("event-trait", "contains", "x", f"a.{key}")
+
+
+@pytest.mark.parametrize("word", ["ab", "an", "nu", "nul", "nx"])
+def test_a_short_word_at_the_very_end_keeps_all_its_letters(word: str) -> None:
+    # The reference's lexer drops what follows a final `a` or `n` when the text ends within 2-3 characters.
+    assert condition_of(f"type = {word}") == cond("event-type", "=", word)
+    assert condition_of("properties.n=1") == cond("event-property", "number_equals", 1, "n")
+
+
+def test_a_quoted_string_may_be_followed_directly_by_the_next_token() -> None:
+    # The reference's lexer reopens a string at a closing quote that is not followed by a space, `,` or `)`.
+    assert ast_of('type="a"and event="b"') == group(
+        "and", cond("event-type", "=", "a"), cond("event", "=", "b")
+    )
+    assert ast_of('type = "a"or type = "b"')["operator"] == "or"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'type = "a" event = "b"',  # the reference joins the two with `and`
+        'type = "a" and',  # ... ignores a dangling conditional
+        'and type = "a"',
+        'type = "a" or or event = "b"',
+        'type = "a")',  # ... skips a stray ')' or ','
+        'type = "a", event = "b"',
+        'type "a"',  # ... takes the next two tokens as operator and value
+        "type = and",
+        "properties.n = -",  # ... reads a lone sign as NaN
+        "properties.n = 5abc",  # ... reads 5 and drops `abc`
+        'Contains(event, "x")',  # ... skips unknown functions
+        'contains(event "x")',  # ... reads function arguments by position
+        'type = "a" and ()',  # ... fails when it evaluates the empty group
+    ],
+)
+def test_malformed_filters_the_reference_reads_anyway_are_errors(text: str) -> None:
+    assert error_of(text).startswith(f"Invalid subscription '{text}': ")
 
 
 # --- the printer -------------------------------------------------------------------------------

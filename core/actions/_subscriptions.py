@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import eq, ge, gt, le, lt, ne
 from typing import Any, Final, Literal, TypeAlias, get_args
 
 from ._dates import _JS_SPACE, js_string_to_number
@@ -370,6 +371,11 @@ class _Lexer:
                 self.pos += 1
                 pieces.append(f"[{segment}]")
         end = self.pos
+        if "." in head:
+            # The reference splits the unescaped text, so an escaped dot still ends the field name:
+            # `properties\.price` is `properties.price`.
+            head, _, first_key = head.partition(".")
+            pieces.insert(0, "." + first_key)
         if pieces:
             rest = "".join(pieces)
             return _Token("word", head + rest, start, end, head, rest.removeprefix("."))
@@ -378,10 +384,11 @@ class _Lexer:
                 return _Token("and", head, start, end)
             if head == "or":
                 return _Token("or", head, start, end)
-            if head in ("true", "false"):
-                return _Token("bool", head, start, end)
-            if head == "null":
-                return _Token("null", head, start, end)
+        # Values are read from the unescaped text, so `\true` and `nul\l` are true and null there too.
+        if head in ("true", "false"):
+            return _Token("bool", head, start, end)
+        if head == "null":
+            return _Token("null", head, start, end)
         return _Token("word", head, start, end, head)
 
 
@@ -502,6 +509,11 @@ class _Parser:
                 raise _SyntaxError(f"'{token.head}' needs a path, such as '{token.head}.price'", token.start)
         else:
             if path_kind is not None:
+                if not _split_path(token.rest):
+                    # `properties.\.` names no key; the reference fails on it for every event
+                    raise _SyntaxError(
+                        f"{self._source(token)} names no key below '{token.head}'", token.start
+                    )
                 return _Field(path_kind, token.head, token.rest)
             if scalar_kind is not None:
                 raise _SyntaxError(
@@ -631,6 +643,8 @@ def _token_value(token: _Token) -> ConditionValue:
 
 def _text(value: object) -> str:
     """``String(value)`` of a condition's value; an absent value is JavaScript's ``undefined``."""
+    if type(value) is int and not -_SAFE_INTEGER <= value <= _SAFE_INTEGER:
+        value = _int_as_double(value)  # js_string() cannot take an int beyond the double range
     return js_string(UNDEFINED if value is None else value)
 
 
@@ -638,11 +652,36 @@ def _js_to_number(value: object) -> float:
     """JavaScript's ``Number(value)`` for the values a condition can hold."""
     if isinstance(value, bool):
         return 1.0 if value else 0.0
-    if isinstance(value, int | float):
-        return float(value)
+    if isinstance(value, int):
+        return _int_as_double(value)
+    if isinstance(value, float):
+        return value
     if isinstance(value, str):
         return js_string_to_number(value)
     return math.nan  # undefined
+
+
+def _int_as_double(value: int) -> float:
+    """The double JavaScript holds for an integer: the nearest one, or an infinity beyond the range."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+_SAFE_INTEGER: Final = 2**53
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _astral_as_pair(match: re.Match[str]) -> str:
+    offset = ord(match.group()) - 0x10000
+    return chr(0xD800 + (offset >> 10)) + chr(0xDC00 + (offset & 0x3FF))
+
+
+def _utf16_units(text: str) -> str:
+    """``text`` with one character per UTF-16 code unit, the way JavaScript compares strings."""
+    return text if text.isascii() else _ASTRAL.sub(_astral_as_pair, text)
 
 
 # --- evaluation --------------------------------------------------------------------------------
@@ -650,7 +689,6 @@ def _js_to_number(value: object) -> float:
 _Predicate: TypeAlias = Callable[[Mapping[str, Any]], bool]
 _Getter: TypeAlias = Callable[[Mapping[str, Any]], Any]
 _Test: TypeAlias = Callable[[Any], bool]
-_NUMBER_TYPES: Final = frozenset({int, float})
 _PATH_SEGMENT: Final = re.compile(r"[^.\[\]]+")
 
 
@@ -730,34 +768,34 @@ def _value_test(operator: str, expected: object) -> _Test:
     """The test one operator applies to the looked-up value (``None`` stands for missing), per §3.4."""
     text = _text(expected)
     number = _js_to_number(expected)
-    numbers = _NUMBER_TYPES
+    if operator in ("=", "!=") and _SURROGATE.search(text):
+        # JavaScript sees a surrogate pair written as two code points as the emoji it encodes.
+        units = _utf16_units(text)
+        if operator == "=":
+            return lambda actual: isinstance(actual, str) and _utf16_units(actual) == units
+        return lambda actual: not isinstance(actual, str) or _utf16_units(actual) != units
     if operator == "=":
         return lambda actual: actual == text  # only an equal string is == a str
     if operator == "!=":
         return lambda actual: actual != text
-    if operator == "number_equals":
-        return lambda actual: type(actual) in numbers and actual == number
-    if operator == "number_not_equals":
-        return lambda actual: type(actual) in numbers and actual != number
-    if operator == "<":
-        return lambda actual: type(actual) in numbers and actual < number
-    if operator == "<=":
-        return lambda actual: type(actual) in numbers and actual <= number
-    if operator == ">":
-        return lambda actual: type(actual) in numbers and actual > number
-    if operator == ">=":
-        return lambda actual: type(actual) in numbers and actual >= number
-    if operator == "contains":
-        return lambda actual: isinstance(actual, str) and text in actual
-    if operator == "not_contains":
-        return lambda actual: isinstance(actual, str) and text not in actual
-    if operator == "starts_with":
-        return lambda actual: isinstance(actual, str) and actual.startswith(text)
-    if operator == "not_starts_with":
-        return lambda actual: isinstance(actual, str) and not actual.startswith(text)
-    if operator == "ends_with":
-        return lambda actual: isinstance(actual, str) and actual.endswith(text)
-    if operator == "not_ends_with":
+    if operator in _NUMBER_COMPARISONS:
+        return _number_test(_NUMBER_COMPARISONS[operator], number)
+    if operator in _TEXT_TESTS:
+        if _SURROGATE.search(text):
+            # A lone surrogate can match half of an emoji in JavaScript: compare UTF-16 code units.
+            test = _TEXT_TESTS[operator]
+            units = _utf16_units(text)
+            return lambda actual: isinstance(actual, str) and test(_utf16_units(actual), units)
+        if operator == "contains":
+            return lambda actual: isinstance(actual, str) and text in actual
+        if operator == "not_contains":
+            return lambda actual: isinstance(actual, str) and text not in actual
+        if operator == "starts_with":
+            return lambda actual: isinstance(actual, str) and actual.startswith(text)
+        if operator == "not_starts_with":
+            return lambda actual: isinstance(actual, str) and not actual.startswith(text)
+        if operator == "ends_with":
+            return lambda actual: isinstance(actual, str) and actual.endswith(text)
         return lambda actual: isinstance(actual, str) and not actual.endswith(text)
     if operator == "exists":
         return lambda actual: actual is not None and actual is not UNDEFINED
@@ -770,15 +808,47 @@ def _value_test(operator: str, expected: object) -> _Test:
     return lambda actual: False
 
 
+def _number_test(compare: Callable[[float, float], bool], number: float) -> _Test:
+    """A comparison that holds only for numbers, which are compared as JavaScript doubles."""
+    low, high = -_SAFE_INTEGER, _SAFE_INTEGER
+
+    def test(actual: Any) -> bool:
+        kind = type(actual)
+        if kind is int:
+            # JSON integers beyond 2**53 are rounded (beyond the double range, infinite) in JavaScript
+            return compare(actual if low <= actual <= high else _int_as_double(actual), number)
+        return kind is float and compare(actual, number)
+
+    return test
+
+
+_NUMBER_COMPARISONS: Final[dict[str, Callable[[float, float], bool]]] = {
+    "number_equals": eq,
+    "number_not_equals": ne,
+    "<": lt,
+    "<=": le,
+    ">": gt,
+    ">=": ge,
+}
+_TEXT_TESTS: Final[dict[str, Callable[[str, str], bool]]] = {
+    "contains": lambda actual, text: text in actual,
+    "not_contains": lambda actual, text: text not in actual,
+    "starts_with": str.startswith,
+    "not_starts_with": lambda actual, text: not actual.startswith(text),
+    "ends_with": str.endswith,
+    "not_ends_with": lambda actual, text: not actual.endswith(text),
+}
+
+
 def _compile_condition(condition: Condition) -> _Predicate:
     operator, value = condition.operator, condition.value
     field = _SCALAR_KIND_FIELDS.get(condition.kind)
     if field is not None:
         # The hot path of every preset (`type = "track"`): one dict lookup and one comparison.
         text = _text(value)
-        if operator == "=":
+        if operator == "=" and not _SURROGATE.search(text):
             return lambda event: event.get(field) == text
-        if operator == "!=":
+        if operator == "!=" and not _SURROGATE.search(text):
             return lambda event: event.get(field) != text
         test = _value_test(operator, value)
         return lambda event: test(event.get(field))
