@@ -8,13 +8,20 @@ fields. Compiled mappings and validators are cached, so the pipeline does no par
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from ._errors import FieldError, IntegrationError, SchemaValidationError
+from ._errors import (
+    ActionsError,
+    ConfigurationError,
+    FieldError,
+    IntegrationError,
+    MappingError,
+    SchemaValidationError,
+)
 from ._fields import Field, default_mapping
 from ._js import js_type
 from ._request import RequestClient
@@ -23,6 +30,8 @@ if TYPE_CHECKING:
     from ._payload import PayloadValidator
 
 __all__ = [
+    "MAPPING_FAILED",
+    "UNEXPECTED_ERROR",
     "Action",
     "BatchInput",
     "BatchResult",
@@ -32,7 +41,14 @@ __all__ = [
     "Failed",
     "ItemResult",
     "Payload",
+    "check_mapping_keys",
+    "item_failure",
+    "prepare_each",
 ]
+
+#: Codes of per-item failures that are not the destination's own errors.
+MAPPING_FAILED: Final = "MAPPING_FAILED"
+UNEXPECTED_ERROR: Final = "UNEXPECTED_ERROR"
 
 Payload = dict[str, Any]
 S = TypeVar("S")
@@ -74,6 +90,53 @@ class Failed:
 
 
 ItemResult = Delivered | Failed
+
+
+def item_failure(exc: BaseException) -> Failed:
+    """What an exception raised for one item (preparing or sending it) means for that item.
+
+    The one rule every runner applies (the delivery engine, the test harness, the golden-case
+    runner): an :class:`~actions.IntegrationError` is the item's error as it is; a mapping that
+    fails on this event is ``MAPPING_FAILED``; another framework error keeps its class name as
+    the code; anything else is a bug in the action (``UNEXPECTED_ERROR``), which sending again
+    would repeat, so it is not retryable.
+    """
+    if isinstance(exc, IntegrationError):
+        return Failed(exc)
+    if isinstance(exc, MappingError):
+        return Failed(IntegrationError(str(exc), MAPPING_FAILED, 400))
+    if isinstance(exc, ActionsError):
+        return Failed(IntegrationError(str(exc), type(exc).__name__, 400))
+    return Failed(IntegrationError(f"{type(exc).__name__}: {exc}", UNEXPECTED_ERROR, None, retryable=False))
+
+
+def prepare_each(
+    prepare: Callable[[Mapping[str, Any]], Payload], events: Iterable[Mapping[str, Any]]
+) -> list[Payload | Failed]:
+    """Each event's payload, or its :func:`item_failure`: one bad event never fails the others."""
+    out: list[Payload | Failed] = []
+    for event in events:
+        try:
+            out.append(prepare(event))
+        except Exception as exc:  # whatever it is, it belongs to this event only
+            out.append(item_failure(exc))
+    return out
+
+
+def check_mapping_keys(action: Action, mapping: Mapping[str, Any]) -> None:
+    """Refuse mapping keys that are not fields of ``action`` (almost always a typo).
+
+    The reference drops such keys silently; runners configured by people (the delivery engine,
+    the test harness) call this first. The golden-case runner does not, to stay the reference.
+    """
+    unknown = [key for key in mapping if key not in action.fields]
+    if unknown:
+        fields = ", ".join(action.fields)
+        raise ConfigurationError(
+            f"mapping key {unknown[0]!r} is not a field of action {action.key!r} (fields: {fields})"
+        )
+
+
 #: ``perform_batch`` returns one result per payload, in order.
 BatchResult = list[ItemResult]
 

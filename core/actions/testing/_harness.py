@@ -15,9 +15,9 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from .._action import Action, Failed, ItemResult, Payload
+from .._action import Action, Failed, ItemResult, Payload, check_mapping_keys, item_failure, prepare_each
 from .._destination import Destination
-from .._errors import ActionsError, IntegrationError
+from .._errors import IntegrationError
 from .._request import Exchange, HttpSession
 
 __all__ = [
@@ -136,6 +136,11 @@ class ActionRun:
     error: Exception | None = None
 
     @property
+    def failure(self) -> IntegrationError | None:
+        """The error as one delivered item would end with it (the engine's dead-letter code)."""
+        return None if self.error is None else item_failure(self.error).error
+
+    @property
     def request(self) -> RecordedRequest:
         """The only request (fails if there is not exactly one)."""
         assert len(self.requests) == 1, f"expected one request, got {len(self.requests)}"
@@ -216,6 +221,7 @@ def run_action(
     effective = _mapping(definition, mapping, use_default_mappings)
 
     async def perform(run: ActionRun) -> None:
+        check_mapping_keys(definition, effective)  # the engine refuses these too: a test should see it
         resolved_settings = _settings(destination, settings, validate_settings)
         payload = definition.prepare(event, effective)
         run.payloads.append(payload)
@@ -250,25 +256,13 @@ def run_batch(
     effective = _mapping(definition, mapping, use_default_mappings)
 
     async def perform_batch(run: ActionRun) -> None:
+        check_mapping_keys(definition, effective)
         resolved_settings = _settings(destination, settings, validate_settings)
         _require_perform_batch(definition)
-        slots: list[ItemResult | None] = []
-        ok_payloads: list[Payload] = []
-        ok_events: list[Mapping[str, Any]] = []
-        for event in events:
-            try:
-                payload = definition.prepare(event, effective)
-            except ActionsError as exc:
-                error = (
-                    exc
-                    if isinstance(exc, IntegrationError)
-                    else IntegrationError(str(exc), "MAPPING_ERROR", 400)
-                )
-                slots.append(Failed(error))
-                continue
-            slots.append(None)
-            ok_payloads.append(payload)
-            ok_events.append(event)
+        prepared = prepare_each(definition.preparer(effective), events)
+        slots: list[ItemResult | None] = [item if isinstance(item, Failed) else None for item in prepared]
+        ok_payloads = [item for item in prepared if not isinstance(item, Failed)]
+        ok_events = [e for e, item in zip(events, prepared, strict=True) if not isinstance(item, Failed)]
         run.payloads = ok_payloads
         async with _session(responses, run, base_url) as session:
             results = iter(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .._action import Action, Delivered, Failed
+from .._action import Action, Delivered, Failed, prepare_each
 from .._clock import use_clock
 from .._destination import Destination, Divergence, Subscription
 from .._errors import (
@@ -144,6 +144,10 @@ def error_output(error: BaseException) -> dict[str, Any]:
     return {"name": f"Internal{type(error).__name__}", "message": f"{type(error).__name__}: {error}"}
 
 
+def _message(error: IntegrationError) -> str:
+    return error.message or str(error)
+
+
 def _replies(case: Mapping[str, Any]) -> list[Reply]:
     raw = case.get("responses") or [{"status": 200, "body": {"code": 200}}]
     return [Reply(r.get("status", 200), r.get("body", {}), r.get("headers") or {}) for r in raw]
@@ -242,16 +246,12 @@ async def _batch(
 ) -> None:
     _require_perform_batch(action)
     events = _events(case)
-    statuses: list[dict[str, Any] | None] = []
-    ok: list[dict[str, Any]] = []
-    for event in events:
-        try:
-            payload = action.prepare(event, mapping)
-        except ActionsError as exc:
-            statuses.append({"status": 400, "errormessage": str(exc)})
-            continue
-        statuses.append(None)
-        ok.append(payload)
+    prepared = prepare_each(action.preparer(mapping), events)
+    statuses: list[dict[str, Any] | None] = [
+        {"status": 400, "errormessage": _message(item.error)} if isinstance(item, Failed) else None
+        for item in prepared
+    ]
+    ok = [item for item in prepared if not isinstance(item, Failed)]
     payloads.extend(ok)
     results = iter(
         await destination.perform_batch(action, ok, settings, session, events=events, mapping=mapping)
@@ -351,19 +351,21 @@ async def _multistatus(
     nodes: dict[int, dict[str, Any]] = {}
     ready: list[tuple[int, Any]] = []
     chosen = {id(e) for e in matching}
+    prepare = action.preparer(mapping)
     for index, event in enumerate(events):
         if id(event) not in chosen:
             nodes[index] = dict(_NOT_SUBSCRIBED)
             continue
-        try:
-            ready.append((index, action.prepare(event, mapping)))
-        except ActionsError as exc:
+        (item,) = prepare_each(prepare, [event])
+        if isinstance(item, Failed):
             nodes[index] = {
                 "status": 400,
                 "errortype": "PAYLOAD_VALIDATION_FAILED",
-                "errormessage": str(exc),
+                "errormessage": _message(item.error),
                 "errorreporter": "INTEGRATIONS",
             }
+        else:
+            ready.append((index, item))
     payloads.extend(p for _, p in ready)
     results = await destination.perform_batch(
         action,
