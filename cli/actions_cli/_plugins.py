@@ -13,7 +13,7 @@ from ._output import print_json
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def plugins_command(as_json: bool) -> None:
-    """List installed destination plugins, and plugins that failed to load.
+    """List installed destinations, enrichers and sources, and plugins that failed to load.
 
     Set ACTIONS_LOAD_PLUGINS='' to start without any plugin, or to a comma-separated list of
     names to load only those; ACTIONS_STRICT_PLUGINS=1 makes a broken plugin an error.
@@ -36,6 +36,10 @@ def plugins_command(as_json: bool) -> None:
             {"name": name, "description": spec.description, "params": dict(spec.params)}
             for name, spec in registry.enrichers().items()
         ],
+        "sources": [
+            {"name": name, "description": spec.description, "params": dict(spec.params)}
+            for name, spec in registry.sources().items()
+        ],
         "plugins": [
             {
                 "name": p.name,
@@ -44,6 +48,7 @@ def plugins_command(as_json: bool) -> None:
                 "hooks": p.hooks,
                 "destinations": p.destinations,
                 "enrichers": p.enrichers,
+                "sources": p.sources,
             }
             for p in registry.plugins
         ],
@@ -62,6 +67,8 @@ def plugins_command(as_json: bool) -> None:
         click.echo(f"{item['slug']:<16} {item['name']}  ({source}; actions: {', '.join(item['actions'])})")
     for enricher in data["enrichers"]:
         click.echo(f"{'enricher':<16} {enricher['name']}: {enricher['description']}")
+    for source in data["sources"]:
+        click.echo(f"{'source':<16} {source['name']}: {source['description']}")
     for failure in data["failed"]:
         source = f" ({failure['package']} {failure['version']})" if failure["package"] else ""
         click.echo(f"FAILED {failure['name']}{source}: {failure['error']}", err=True)

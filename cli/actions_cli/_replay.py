@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import click
 from actions import ConfigurationError
-from actions.delivery import dead_letter_reader
+from actions.delivery import Pipeline, Source, SourceConfig, dead_letter_reader
 
 from ._output import EXIT_OK
 from ._run import deliver, delivery_options
@@ -30,9 +29,11 @@ def recorded_destination(path: str | Path) -> str | None:
                 raise ConfigurationError(
                     f"{path} is not a dead-letter file: its first record is not JSON"
                 ) from None
-            slug = record.get("destination") if isinstance(record, dict) else None
+            slug = (record.get("slug") or record.get("destination")) if isinstance(record, dict) else None
             if not isinstance(slug, str):
-                raise ConfigurationError(f"{path}: the first record names no destination; pass --destination")
+                raise ConfigurationError(
+                    f"{path}: the first record names no destination; pass --destination (or --config)"
+                )
             return slug
     return None
 
@@ -51,21 +52,28 @@ def replay_command(dead_letter_file: str, slug: str | None, **options: Any) -> N
     """Send the events of DEAD_LETTER_FILE again, through the same path as `actions run`.
 
     A failed delivery is replayed to the action it failed in only (an event delivered to its
-    other actions is not sent to them twice); unreadable input is read again from the text
-    recorded, so a line fixed by hand goes through. The file is not modified: what fails
-    again is appended to --dead-letter (default: FILE with .replay before its extension).
+    other actions is not sent to them twice); with --config, to the destination it failed in
+    only. Unreadable input is read again from the text recorded, so a line fixed by hand goes
+    through. The file is not modified: what fails again is appended to --dead-letter
+    (default: FILE with .replay before its extension).
 
     Exit codes as for `actions run`.
     """
-    slug = slug or recorded_destination(dead_letter_file)
-    if slug is None:
-        click.echo(f"{dead_letter_file} holds no dead letters: nothing to replay", err=True)
-        sys.exit(EXIT_OK)
+    if options.get("config_path") is None:
+        slug = slug or recorded_destination(dead_letter_file)
+        if slug is None:
+            click.echo(f"{dead_letter_file} holds no dead letters: nothing to replay", err=True)
+            sys.exit(EXIT_OK)
+    elif slug is not None:
+        raise click.UsageError("give --destination or --config FILE, not both")
     output = options.get("dead_letter_path") or default_output(dead_letter_file)
     if Path(output).resolve() == Path(dead_letter_file).resolve():
         raise click.UsageError("--dead-letter must differ from the file being replayed")
-    events = functools.partial(dead_letter_reader, dead_letter_file)
-    sys.exit(deliver(slug=slug, events=events, default_dead_letter=output, **options))
+
+    def source(pipeline: Pipeline | None) -> tuple[Source, SourceConfig | None]:
+        return dead_letter_reader(dead_letter_file), None
+
+    sys.exit(deliver(slug=slug, source=source, default_dead_letter=output, **options))
 
 
 def register(cli: click.Group) -> None:

@@ -150,6 +150,8 @@ class Destination(BaseModel):
             golden cases (see :class:`Divergence`).
         rate_limit: Most requests per second the vendor accepts from one sender; the delivery
             engine paces requests to it unless the operator overrides it (``None``: no limit).
+        ordered: Whether the order of one user's events matters to the vendor. When it does
+            (the default), a user's later events wait while an earlier one waits for a retry.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -166,6 +168,7 @@ class Destination(BaseModel):
     emulator: EmulatorFn | None = None
     known_divergences: tuple[Divergence, ...] = ()
     rate_limit: float | None = PydanticField(default=None, gt=0)
+    ordered: bool = True
 
     @model_validator(mode="before")
     @classmethod

@@ -6,7 +6,8 @@ registered on its own and a failure is kept as a :class:`PluginFailure` (fatal o
 
 Environment:
     ``ACTIONS_LOAD_PLUGINS``: unset loads every installed plugin; empty loads none (isolated
-    tests); a comma-separated list loads only those entry-point or distribution names.
+    tests); a comma-separated list loads only those entry-point or distribution names. The
+    core's own built-in plugins (its sources) always load.
     ``ACTIONS_STRICT_PLUGINS=1``: a plugin that fails to load is an error, not a warning.
 """
 
@@ -38,6 +39,7 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     destinations: list[str] = field(default_factory=list)
     enrichers: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,14 @@ class PluginManager(pluggy.PluginManager):
         self.add_hookspecs(hookspecs)
 
 
+#: The distribution whose own plugins (the built-in sources) always load: they are part of the runtime.
+CORE_DISTRIBUTION = "action-destinations-core"
+
+
 def _wanted(ep: EntryPoint, allow: set[str] | None) -> bool:
-    if allow is None:
-        return True
     dist = ep.dist.name if ep.dist else None
+    if allow is None or dist == CORE_DISTRIBUTION:
+        return True
     return ep.name in allow or (dist is not None and dist in allow)
 
 

@@ -26,6 +26,14 @@ class Redactor:
     def __bool__(self) -> bool:
         return bool(self._pairs)
 
+    @classmethod
+    def combined(cls, redactors: list[Redactor]) -> Redactor:
+        """One redactor for the secrets of all ``redactors`` (a run with several destinations)."""
+        out = cls({})
+        pairs = [pair for redactor in redactors for pair in redactor._pairs]
+        out._pairs = sorted(pairs, key=lambda p: len(p[1]), reverse=True)
+        return out
+
     def text(self, text: str) -> str:
         for name, value in self._pairs:
             if value in text:

@@ -1,4 +1,4 @@
-"""The registry: which destinations exist, which plugin gave each, and which plugins failed.
+"""The registry: which destinations, enrichers and sources exist, which plugin gave each, which failed.
 
 It is the only caller of ``pm.hook``. Each plugin's ``register_destinations`` runs on its own, so a
 plugin that raises while registering is reported like one that failed to import.
@@ -16,6 +16,7 @@ from ._destination import Destination
 from ._enrichers import EnricherSpec
 from ._errors import ConfigurationError, PluginLoadError, UnknownDestinationError
 from ._plugins import PluginFailure, PluginInfo, PluginManager, _one_line, load_plugins, strict_from_env
+from .delivery._sources import SourceSpec
 
 __all__ = ["Registry", "get_registry", "reset_registry"]
 
@@ -54,8 +55,10 @@ class Registry:
             self.failures.extend(failed)
         self._destinations: dict[str, Destination] = {}
         self._enrichers: dict[str, EnricherSpec] = {}
+        self._sources: dict[str, SourceSpec] = {}
         self._collect()
-        self._collect_enrichers()
+        self._collect_specs("register_enrichers", EnricherSpec, self._enrichers, "enricher")
+        self._collect_specs("register_sources", SourceSpec, self._sources, "source")
 
     def _collect(self) -> None:
         infos = {info.name: info for info in self.plugins}
@@ -77,35 +80,50 @@ class Registry:
                 if name in infos:
                     infos[name].destinations.append(destination.slug)
 
-    def _collect_enrichers(self) -> None:
-        for impl in self.pm.hook.register_enrichers.get_hookimpls():
-            found: list[EnricherSpec] = []
+    def _collect_specs(self, hook: str, kind: type[Any], table: dict[str, Any], what: str) -> None:
+        """Call each plugin's ``hook(register)`` and keep the named specs it registers in ``table``."""
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+            found: list[Any] = []
             try:
                 impl.function(register=found.append)
                 for spec in found:
-                    if not isinstance(spec, EnricherSpec):
-                        raise TypeError(f"register() expects an EnricherSpec, got {type(spec).__name__}")
-                    if spec.name in self._enrichers:
-                        raise ValueError(f"enricher {spec.name!r} is already registered")
+                    if not isinstance(spec, kind):
+                        raise TypeError(f"register() expects {kind.__name__}, got {type(spec).__name__}")
+                    if spec.name in table:
+                        raise ValueError(f"{what} {spec.name!r} is already registered")
             except Exception as exc:  # foreign code: reported like an import failure
                 self._record_failure(impl.plugin_name, exc)
                 continue
             for spec in found:
-                self._enrichers[spec.name] = spec
+                table[spec.name] = spec
                 info = next((p for p in self.plugins if p.name == impl.plugin_name), None)
                 if info is not None:
-                    info.enrichers.append(spec.name)
+                    getattr(info, what + "s").append(spec.name)
 
     def enrichers(self) -> dict[str, EnricherSpec]:
         return dict(sorted(self._enrichers.items()))
 
     def enricher(self, name: str) -> EnricherSpec:
         """The enricher registered as ``name``; unknown names are a configuration error."""
+        spec: EnricherSpec = self._lookup(self._enrichers, name, "enricher")
+        return spec
+
+    def sources(self) -> dict[str, SourceSpec]:
+        return dict(sorted(self._sources.items()))
+
+    def source(self, name: str) -> SourceSpec:
+        """The kind of source registered as ``name``; unknown names are a configuration error."""
+        spec: SourceSpec = self._lookup(self._sources, name, "source")
+        return spec
+
+    def _lookup(self, table: dict[str, Any], name: str, what: str) -> Any:
         try:
-            return self._enrichers[name]
+            return table[name]
         except KeyError:
-            known = ", ".join(sorted(self._enrichers)) or "none"
-            raise ConfigurationError(f"no enricher {name!r} (installed: {known})") from None
+            close = difflib.get_close_matches(name, list(table), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            known = ", ".join(sorted(table)) or "none"
+            raise ConfigurationError(f"no {what} {name!r}{hint} (installed: {known})") from None
 
     def _record_failure(self, name: str, exc: Exception) -> None:
         info = next((p for p in self.plugins if p.name == name), None)

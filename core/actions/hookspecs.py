@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from ._destination import Destination
     from ._enrichers import EnricherSpec
+    from .delivery import SourceSpec
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -26,6 +27,11 @@ def register_destinations(register: Callable[[Destination], None]) -> None:
 @hookspec
 def register_enrichers(register: Callable[[EnricherSpec], None]) -> None:
     """Register event enrichers by calling ``register(spec)`` for each."""
+
+
+@hookspec
+def register_sources(register: Callable[[SourceSpec], None]) -> None:
+    """Register kinds of event source by calling ``register(spec)`` for each."""
 
 
 @hookspec

@@ -68,7 +68,7 @@ def test_a_failed_delivery_replays_its_event_to_its_action_only() -> None:
     )
     (record,) = record_from_dead_letter(line, 1)
     assert record == Record(
-        {"type": "track", "event": "A"}, 12, action="logEvent", subscription="Track Calls"
+        {"type": "track", "event": "A"}, 12, action="logEvent", subscription="Track Calls", destination="d"
     )
 
 
@@ -96,7 +96,7 @@ def test_dead_letter_reader_streams_replay_records(tmp_path: Path) -> None:
         writer.write({"raw": "nope", "code": INVALID_JSON, "line": 2})
 
     async def go() -> list[Record]:
-        return [r async for chunk in dead_letter_reader(path) for r in chunk]
+        return [r async for chunk in dead_letter_reader(path).batches() for r in chunk]
 
     first, second = asyncio.run(go())
     assert (first.action, first.line, first.event) == ("a", 1, {"type": "track"})

@@ -23,7 +23,17 @@ from actions import (
     RetryableError,
     SubscriptionError,
 )
-from actions.delivery import INTERRUPTED, NO_SUBSCRIPTION, Engine, Record, RetryPolicy, iter_dead_letters
+from actions.delivery import (
+    INTERRUPTED,
+    NO_SUBSCRIPTION,
+    BatchOptions,
+    Engine,
+    Limits,
+    Record,
+    RetryPolicy,
+    RunOptions,
+    iter_dead_letters,
+)
 from delivery_fakes import SETTINGS, Calls, endless_tracks, make_destination, track
 
 FAST = RetryPolicy(max_attempts=4, initial_delay_s=0.001, max_delay_s=0.005, max_elapsed_s=None)
@@ -171,7 +181,7 @@ def test_http_errors_are_retried_by_status_through_a_real_request_client(calls: 
         [{"subscribe": 'type = "track"', "action": "send"}],
         transport=httpx.MockTransport(handler),
         retry=FAST,
-        concurrency=1,
+        limits=Limits(concurrency=1),
     )
     report = deliver(engine, [track(1), track(2)])
     assert (report.delivered, report.dead_lettered, report.requests, report.retries) == (1, 1, 4, 2)
@@ -211,7 +221,7 @@ def test_batch_too_large_is_split_in_halves_until_it_fits(calls: Calls) -> None:
 
 
 def test_batches_respect_declared_size_and_operator_lowered_size(calls: Calls) -> None:
-    engine = Engine(make_destination(calls), SETTINGS, TRACK_TO_BATCHED, batch_size=3)
+    engine = Engine(make_destination(calls), SETTINGS, TRACK_TO_BATCHED, batching=BatchOptions(max_events=3))
     deliver(engine, [track(i) for i in range(7)])
     assert sorted(len(batch) for batch in calls.batches) == [1, 3, 3]
 
@@ -226,7 +236,8 @@ def test_batch_keys_keep_payloads_with_different_values_apart(calls: Calls) -> N
 
 def test_without_batching_a_batching_action_is_performed_per_event(calls: Calls) -> None:
     report = deliver(
-        Engine(make_destination(calls), SETTINGS, TRACK_TO_BATCHED, batching=False), [track(1), track(2)]
+        Engine(make_destination(calls), SETTINGS, TRACK_TO_BATCHED, batching=BatchOptions(enabled=False)),
+        [track(1), track(2)],
     )
     assert report.delivered == 2
     assert calls.batches == []
@@ -256,7 +267,11 @@ def test_rejected_credentials_stop_all_sending_and_dead_letter_the_rest_with_tha
         raise InvalidAuthenticationError("Invalid API key: tok-SECRET-123")
 
     engine = Engine(
-        make_destination(calls, perform=reject), SETTINGS, TRACK_TO_SINGLE, retry=FAST, concurrency=1
+        make_destination(calls, perform=reject),
+        SETTINGS,
+        TRACK_TO_SINGLE,
+        retry=FAST,
+        limits=Limits(concurrency=1),
     )
     report = deliver(engine, [track(i) for i in range(50)])
     assert len(calls.singles) == 1  # one rejection, then nothing more was sent
@@ -319,7 +334,9 @@ def test_concurrency_bounds_simultaneous_sends(calls: Calls) -> None:
     async def slow(payload: dict[str, Any]) -> None:
         await asyncio.sleep(0.01)
 
-    engine = Engine(make_destination(calls, perform=slow), SETTINGS, TRACK_TO_SINGLE, concurrency=3)
+    engine = Engine(
+        make_destination(calls, perform=slow), SETTINGS, TRACK_TO_SINGLE, limits=Limits(concurrency=3)
+    )
     assert deliver(engine, [track(i) for i in range(30)]).delivered == 30
     assert calls.most_in_flight == 3
 
@@ -332,7 +349,13 @@ def test_buffer_bounds_events_in_the_pipeline_so_reading_waits_for_delivery(call
         taken_in.append(engine.report.in_flight)
         await asyncio.sleep(0.002)
 
-    engine = Engine(make_destination(calls, perform=slow), SETTINGS, TRACK_TO_SINGLE, buffer=5, concurrency=2)
+    engine = Engine(
+        make_destination(calls, perform=slow),
+        SETTINGS,
+        TRACK_TO_SINGLE,
+        options=RunOptions(buffer=5),
+        limits=Limits(concurrency=2),
+    )
     assert deliver(engine, (track(i) for i in range(60))).delivered == 60
     assert max(taken_in) <= 5
 
@@ -351,7 +374,7 @@ def test_rate_limit_spaces_requests(calls: Calls) -> None:
         {"url": "https://hooks.test/in"},
         [{"subscribe": 'type = "track"', "action": "send"}],
         transport=httpx.MockTransport(handler),
-        rate_limit=20,
+        limits=Limits(rate_limit=20),
     )
     deliver(engine, [track(i) for i in range(5)])
     assert times[-1] - times[0] >= 4 / 20 - 0.01
@@ -443,7 +466,11 @@ def test_stop_finishes_in_flight_work_takes_nothing_more_in_and_accounts_for_eve
         await asyncio.sleep(0.005)
 
     engine = Engine(
-        make_destination(calls, perform=slowish), SETTINGS, TRACK_TO_SINGLE, concurrency=4, buffer=8
+        make_destination(calls, perform=slowish),
+        SETTINGS,
+        TRACK_TO_SINGLE,
+        limits=Limits(concurrency=4),
+        options=RunOptions(buffer=8),
     )
     report = deliver(engine, endless_tracks())
     assert report.stopped == "signal"
@@ -468,7 +495,12 @@ def test_stop_dead_letters_what_cannot_finish_before_the_shutdown_deadline(calls
             yield track(i)
         await asyncio.sleep(60)  # input that never ends
 
-    engine = Engine(make_destination(calls, perform=hang), SETTINGS, TRACK_TO_SINGLE, shutdown_timeout=0.1)
+    engine = Engine(
+        make_destination(calls, perform=hang),
+        SETTINGS,
+        TRACK_TO_SINGLE,
+        options=RunOptions(shutdown_timeout_s=0.1),
+    )
     report = deliver(engine, events())
     assert (report.events_in, report.delivered, report.dead_lettered) == (3, 2, 1)
     (record,) = engine.dead_letters
@@ -482,7 +514,12 @@ def test_stop_dead_letters_retries_that_would_come_due_after_the_deadline(calls:
         asyncio.get_running_loop().call_later(0.01, engine.stop)
         raise RetryableError("slow down", 429, retry_after=30)
 
-    engine = Engine(make_destination(calls, perform=throttled), SETTINGS, TRACK_TO_SINGLE, shutdown_timeout=1)
+    engine = Engine(
+        make_destination(calls, perform=throttled),
+        SETTINGS,
+        TRACK_TO_SINGLE,
+        options=RunOptions(shutdown_timeout_s=1),
+    )
     report = deliver(engine, [track(1)])
     assert report.elapsed_s < 10  # did not wait the 30 s the destination asked for
     (record,) = engine.dead_letters
@@ -508,7 +545,11 @@ def test_a_dead_letter_file_that_cannot_be_written_stops_the_run_and_says_how_ma
         raise IntegrationError("nope", "BAD_REQUEST", 400)
 
     engine = Engine(
-        make_destination(calls, perform=reject), SETTINGS, TRACK_TO_SINGLE, dead_letter=full_disk, buffer=5
+        make_destination(calls, perform=reject),
+        SETTINGS,
+        TRACK_TO_SINGLE,
+        dead_letter=full_disk,
+        options=RunOptions(buffer=5),
     )
     report = deliver(engine, (track(i) for i in range(100)))
     assert report.stopped == "error"
@@ -527,7 +568,10 @@ def test_a_retry_that_would_fall_after_the_shutdown_deadline_is_interrupted_at_o
         raise RetryableError("slow down", 429, retry_after=30)  # ...and it asks to come back later
 
     engine = Engine(
-        make_destination(calls, perform=stopped_while_sending), SETTINGS, TRACK_TO_SINGLE, shutdown_timeout=5
+        make_destination(calls, perform=stopped_while_sending),
+        SETTINGS,
+        TRACK_TO_SINGLE,
+        options=RunOptions(shutdown_timeout_s=5),
     )
     report = deliver(engine, [track(1)])
     assert report.elapsed_s < 5

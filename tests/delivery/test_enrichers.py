@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from actions import ConfigurationError
-from actions.delivery import Engine, Record
+from actions.delivery import Engine, Record, RunOptions
 from delivery_fakes import SETTINGS, Calls, endless_tracks, make_destination, track
 
 TRACK_TO_SINGLE = [{"subscribe": 'type = "track"', "action": "single"}]
@@ -81,7 +81,11 @@ def test_events_held_by_an_enricher_when_the_run_stops_are_still_accounted_for(c
         await asyncio.sleep(0.001)
 
     engine = Engine(
-        make_destination(calls, perform=perform), SETTINGS, TRACK_TO_SINGLE, enrichers=[holder], buffer=4
+        make_destination(calls, perform=perform),
+        SETTINGS,
+        TRACK_TO_SINGLE,
+        enrichers=[holder],
+        options=RunOptions(buffer=4),
     )
     report = asyncio.run(engine.run(endless_tracks()))
     assert report.stopped == "signal"
@@ -92,4 +96,10 @@ def test_events_held_by_an_enricher_when_the_run_stops_are_still_accounted_for(c
 
 def test_enrichers_and_worker_processes_do_not_mix(calls: Calls) -> None:
     with pytest.raises(ConfigurationError, match="enrichers cannot be combined with several workers"):
-        Engine(make_destination(calls), SETTINGS, TRACK_TO_SINGLE, enrichers=[Tagger("a")], workers=2)
+        Engine(
+            make_destination(calls),
+            SETTINGS,
+            TRACK_TO_SINGLE,
+            enrichers=[Tagger("a")],
+            options=RunOptions(workers=2),
+        )

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from actions import ConfigurationError, Delivered, Failed, IntegrationError, ItemResult
-from actions.delivery import Engine, _parallel, dead_letter_reader, read_events
+from actions import Delivered, Failed, IntegrationError, ItemResult
+from actions.delivery import Engine, RunOptions, _parallel, dead_letter_reader, read_events
 from delivery_fakes import SETTINGS, Calls, make_destination, track
 
 SUBSCRIPTIONS = [
@@ -43,7 +43,10 @@ def rejecting_sixes(payloads: list[dict[str, Any]]) -> list[ItemResult]:
 
 def run(path: Path, workers: int, calls: Calls) -> tuple[Any, list[dict[str, Any]]]:
     engine = Engine(
-        make_destination(calls, perform_batch=rejecting_sixes), SETTINGS, SUBSCRIPTIONS, workers=workers
+        make_destination(calls, perform_batch=rejecting_sixes),
+        SETTINGS,
+        SUBSCRIPTIONS,
+        options=RunOptions(workers=workers),
     )
     report = asyncio.run(engine.run(read_events(path)))
     return report, engine.dead_letters
@@ -80,7 +83,7 @@ def test_replay_with_workers_routes_each_record_to_its_action(tmp_path: Path, ca
         )
         + "\n"
     )
-    engine = Engine(make_destination(calls), SETTINGS, SUBSCRIPTIONS, workers=2)
+    engine = Engine(make_destination(calls), SETTINGS, SUBSCRIPTIONS, options=RunOptions(workers=2))
     report = asyncio.run(engine.run(dead_letter_reader(dead)))
     assert (report.delivered, report.dead_lettered) == (2, 1)
     assert [p["n"] for p in calls.singles] == [7]  # not also to "tracks"
@@ -100,13 +103,13 @@ def test_a_chunk_is_prepared_here_when_its_worker_fails(
         return future
 
     monkeypatch.setattr(_parallel.PreparePool, "submit", broken)
-    engine = Engine(make_destination(calls), SETTINGS, SUBSCRIPTIONS, workers=2)
+    engine = Engine(make_destination(calls), SETTINGS, SUBSCRIPTIONS, options=RunOptions(workers=2))
     assert asyncio.run(engine.run(read_events(path))).delivered == 20
 
 
 def test_workers_must_be_positive(calls: Calls) -> None:
-    with pytest.raises(ConfigurationError):
-        Engine(make_destination(calls), SETTINGS, SUBSCRIPTIONS, workers=0)
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        Engine(make_destination(calls), SETTINGS, SUBSCRIPTIONS, options=RunOptions(workers=0))
 
 
 def test_payloads_survive_the_trip_between_processes_exactly() -> None:

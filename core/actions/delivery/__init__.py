@@ -1,4 +1,4 @@
-"""Delivery: stream events to a destination with batching, concurrency, retries, dead letters and a report.
+"""Delivery: stream events from a source to destinations, with batching, retries, dead letters and a report.
 
 ::
 
@@ -8,79 +8,142 @@
     engine = Engine(destination, settings, dead_letter="dead-letters.ndjson")
     report = asyncio.run(engine.run(read_events("events.ndjson")))
 
-``actions run`` and ``actions replay`` are thin wrappers around :class:`Engine`; see
-``docs/running.md`` for the outcome rules, the retry and batching policy and the file formats.
+The stages, each in one module: sources (``_sources``: the :class:`Source` seam; ``_ndjson``:
+files and stdin; ``_deadletter``: dead letters, and reading them back), routing and preparing
+(``_routes``), dispatch per destination lane (``_dispatch``: batching, concurrency, the
+:class:`RetryPolicy`'s decisions, per-user order, spilling a backlog to disk), outcomes
+(``_outcomes``: counts, dead letters, settle callbacks) and the engine, which owns only the
+lifecycle (``_engine``). ``actions run`` and ``actions replay`` are thin wrappers around
+:class:`Engine`; see ``docs/running.md`` and ``docs/architecture.md``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import IO
-
+from .._action import MAPPING_FAILED, UNEXPECTED_ERROR, item_failure, prepare_each
 from ._batcher import Batcher, BatchLimits
-from ._deadletter import DeadLetterWriter, dead_letter_reader, iter_dead_letters, record_from_dead_letter
-from ._engine import (
-    INTERRUPTED,
-    MAPPING_FAILED,
-    NO_SUBSCRIPTION,
-    UNEXPECTED_ERROR,
-    DeadLetterSink,
-    Engine,
-    EventSource,
-    ExchangeObserver,
-    Route,
+from ._checkpoint import Checkpoint
+from ._deadletter import (
+    DEAD_LETTER_SOURCE,
+    DeadLetterWriter,
+    dead_letter_reader,
+    iter_dead_letters,
+    record_from_dead_letter,
 )
-from ._input import (
+from ._dispatch import INTERRUPTED, ExchangeObserver
+from ._engine import DeadLetterSink, Engine
+from ._ndjson import (
     INVALID_JSON,
     LINE_TOO_LONG,
+    NDJSON_SOURCE,
     NOT_AN_EVENT,
-    EventReader,
-    Record,
+    NdjsonSource,
+    parse_chunk,
     parse_line,
+    read_events,
     records_from_value,
 )
+from ._options import BatchOptions, Knob, Lane, Limits, RunOptions, knobs
+from ._pipeline import (
+    DestinationConfig,
+    Pipeline,
+    SourceConfig,
+    delivery_values,
+    env_overrides,
+    env_prefix,
+    load_pipeline,
+    read_config_file,
+)
 from ._ratelimit import RateLimitedTransport, RateLimiter
-from ._report import ActionReport, Report
+from ._report import ActionReport, DestinationReport, Report
 from ._requests import DryRunTransport, describe_request, format_request
-from ._retry import RetryPolicy, is_authentication_failure, retry_after_of
+from ._retry import (
+    Attempt,
+    Decision,
+    GiveUp,
+    Retry,
+    RetryPolicy,
+    Split,
+    is_authentication_failure,
+    retry_after_of,
+)
+from ._routes import NO_SUBSCRIPTION, Route
+from ._sources import (
+    IterableSource,
+    Outcome,
+    ParallelSource,
+    RawChunk,
+    Record,
+    Source,
+    SourceOptions,
+    SourceSpec,
+    Status,
+)
 
 __all__ = [
+    "DEAD_LETTER_SOURCE",
     "INTERRUPTED",
     "INVALID_JSON",
     "LINE_TOO_LONG",
     "MAPPING_FAILED",
+    "NDJSON_SOURCE",
     "NOT_AN_EVENT",
     "NO_SUBSCRIPTION",
     "UNEXPECTED_ERROR",
     "ActionReport",
+    "Attempt",
     "BatchLimits",
+    "BatchOptions",
     "Batcher",
+    "Checkpoint",
     "DeadLetterSink",
     "DeadLetterWriter",
+    "Decision",
+    "DestinationConfig",
+    "DestinationReport",
     "DryRunTransport",
     "Engine",
-    "EventReader",
-    "EventSource",
     "ExchangeObserver",
+    "GiveUp",
+    "IterableSource",
+    "Knob",
+    "Lane",
+    "Limits",
+    "NdjsonSource",
+    "Outcome",
+    "ParallelSource",
+    "Pipeline",
     "RateLimitedTransport",
     "RateLimiter",
+    "RawChunk",
     "Record",
     "Report",
+    "Retry",
     "RetryPolicy",
     "Route",
+    "RunOptions",
+    "Source",
+    "SourceConfig",
+    "SourceOptions",
+    "SourceSpec",
+    "Split",
+    "Status",
     "dead_letter_reader",
+    "delivery_values",
     "describe_request",
+    "env_overrides",
+    "env_prefix",
     "format_request",
     "is_authentication_failure",
+    "item_failure",
     "iter_dead_letters",
+    "knobs",
+    "load_pipeline",
+    "parse_chunk",
     "parse_line",
+    "prepare_each",
+    "read_config_file",
     "read_events",
     "record_from_dead_letter",
     "records_from_value",
     "retry_after_of",
 ]
-
-
-def read_events(source: str | Path | IO[bytes] = "-") -> EventReader:
-    """Stream events from a path, ``"-"`` (standard input) or a binary stream (NDJSON or a JSON array)."""
-    return EventReader(source)

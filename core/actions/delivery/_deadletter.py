@@ -3,23 +3,33 @@
 A record holds everything needed to understand the failure and to send the event again:
 
 ``{"destination", "action", "subscription", "event", "line", "code", "message", "status",
-"retryable", "reason", "attempts", "failed_at", "run_id"}``; input that was not an event has
-``raw`` (the text as read) instead of ``event`` and no ``action``. Secrets are redacted before a
-record is written.
+"retryable", "reason", "attempts", "failed_at", "run_id"}`` (``slug`` too, when the destination's
+name in a pipeline is not its slug); input that was not an event has ``raw`` (the text as read)
+instead of ``event``, no ``action``, and no ``destination`` when the run had several. Secrets
+are redacted before a record is written.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from .._errors import ConfigurationError
 from .._redact import Redactor
-from ._input import INVALID_JSON, EventReader, Record, parse_line, records_from_value
+from ._ndjson import INVALID_JSON, NdjsonSource, parse_line, records_from_value
+from ._sources import Record, SourceOptions, SourceSpec
 
-__all__ = ["DeadLetterWriter", "dead_letter_reader", "iter_dead_letters", "record_from_dead_letter"]
+__all__ = [
+    "DEAD_LETTER_SOURCE",
+    "DeadLetterWriter",
+    "dead_letter_reader",
+    "iter_dead_letters",
+    "record_from_dead_letter",
+]
 
 
 class DeadLetterWriter:
@@ -58,6 +68,13 @@ class DeadLetterWriter:
             self._stream.flush()
             self.count += 1
 
+    def sync(self) -> None:
+        """Make every record written so far durable (on disk, not only handed to the OS)."""
+        with self._lock:
+            if self._stream is not None:
+                self._stream.flush()
+                os.fsync(self._stream.fileno())
+
     def close(self) -> None:
         with self._lock:
             if self._owned and self._stream is not None:
@@ -86,10 +103,12 @@ def record_from_dead_letter(text: str | bytes, line: int) -> list[Record]:
     original_line = data.get("line") if isinstance(data.get("line"), int) else line
     if "event" in data:
         records = records_from_value(data["event"], original_line)
-        action = data.get("action") if isinstance(data.get("action"), str) else None
-        subscription = data.get("subscription") if isinstance(data.get("subscription"), str) else None
+        action, subscription, destination = (
+            data.get(key) if isinstance(data.get(key), str) else None
+            for key in ("action", "subscription", "destination")
+        )
         for record in records:
-            record.action, record.subscription = action, subscription
+            record.action, record.subscription, record.destination = action, subscription, destination
         return records
     raw = data.get("raw")
     if not isinstance(raw, str):
@@ -97,9 +116,26 @@ def record_from_dead_letter(text: str | bytes, line: int) -> list[Record]:
     return parse_line(raw, original_line)
 
 
-def dead_letter_reader(path: str | Path | IO[bytes], **options: Any) -> EventReader:
-    """An :class:`EventReader` over a dead-letter file, yielding the records to replay."""
-    return EventReader(path, interpret=record_from_dead_letter, **options)
+def dead_letter_reader(path: str | Path | IO[bytes], **options: Any) -> NdjsonSource:
+    """An :class:`~.NdjsonSource` over a dead-letter file, yielding the records to replay."""
+    return NdjsonSource(path, interpret=record_from_dead_letter, **options)
+
+
+def _create(options: SourceOptions) -> NdjsonSource:
+    params = dict(options.params)
+    unknown = sorted(set(params) - {"path"})
+    if unknown or "path" not in params:
+        problem = f"unknown setting {unknown[0]!r}" if unknown else "needs a path"
+        raise ConfigurationError(f"source {options.name!r}: {problem} (dead-letters sources take: path)")
+    return dead_letter_reader(params["path"])
+
+
+DEAD_LETTER_SOURCE = SourceSpec(
+    name="dead-letters",
+    description="The events of a dead-letter file, each to the destination and action it failed in (replay).",
+    factory=_create,
+    params={"path": "The dead-letter file (NDJSON, as actions run writes it)."},
+)
 
 
 def iter_dead_letters(path: str | Path) -> Iterator[dict[str, Any]]:

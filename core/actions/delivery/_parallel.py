@@ -20,19 +20,19 @@ import pickle
 import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from .._errors import ConfigurationError
-from ._input import Interpreter, RawChunk, Record, parse_chunk
+from ._ndjson import Interpreter, parse_chunk
+from ._routes import Prepared
+from ._sources import RawChunk, Record
 
-__all__ = ["Encoded", "PreparePool", "Prepared", "decode", "encode"]
+__all__ = ["Encoded", "PreparePool", "decode", "encode"]
 
-#: One delivery prepared: the route's index, then the payload and its size, or the error.
-Prepared: TypeAlias = "tuple[int, dict[str, Any] | None, int, tuple[str, str, int | None, bool] | None]"
-#: The same, as it travels between processes: the payload ``marshal``-ed (or pickled: flag).
+#: One delivery as it travels between processes: the payload ``marshal``-ed (or pickled: flag).
 Encoded: TypeAlias = "tuple[int, bytes | None, bool, int, tuple[str, str, int | None, bool] | None]"
-#: Prepares one event: its deliveries, or ``None`` when it is routed nowhere on purpose.
-PrepareFn: TypeAlias = Callable[[Record], "list[Prepared] | None"]
+#: Prepares one event: its deliveries in each destination lane, in lane order.
+PrepareFn: TypeAlias = Callable[[Record], "list[list[Prepared]]"]
 
 _state: tuple[PrepareFn, Interpreter] | None = None
 
@@ -54,14 +54,16 @@ def decode(item: Encoded) -> Prepared:
     return index, (pickle.loads(blob) if pickled else marshal.loads(blob)), size, error
 
 
-def _work(chunk: RawChunk) -> list[list[Encoded] | None]:
-    """In a worker: every record of ``chunk``, prepared (``None`` for input problems and unrouted events)."""
+def _work(chunk: RawChunk) -> list[list[list[Encoded]] | None]:
+    """In a worker: every record of ``chunk``, prepared per lane (``None`` for input problems)."""
     assert _state is not None, "worker started without state"
     prepare, interpret = _state
-    out: list[list[Encoded] | None] = []
+    out: list[list[list[Encoded]] | None] = []
     for record in parse_chunk(chunk, interpret):
-        prepared = prepare(record) if record.event is not None else None
-        out.append(None if prepared is None else [encode(item) for item in prepared])
+        if record.event is None:
+            out.append(None)
+        else:
+            out.append([[encode(item) for item in lane] for lane in prepare(record)])
     return out
 
 
@@ -92,7 +94,7 @@ class PreparePool:
         self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_started)
         self._pool.submit(int).result()  # with fork, every worker starts on the first task: now
 
-    def submit(self, chunk: RawChunk) -> asyncio.Future[list[list[Encoded] | None]]:
+    def submit(self, chunk: RawChunk) -> asyncio.Future[list[list[list[Encoded]] | None]]:
         return asyncio.get_running_loop().run_in_executor(self._pool, _work, chunk)
 
     def close(self) -> None:

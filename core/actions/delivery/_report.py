@@ -1,4 +1,4 @@
-"""The run report: what happened to every event, in total and per action, as data and JSON."""
+"""The run report: what became of every event, in total, per destination and per action."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ActionReport", "Report"]
+__all__ = ["ActionReport", "DestinationReport", "Report"]
 
 
 @dataclass
@@ -24,12 +24,51 @@ class ActionReport:
 
 
 @dataclass
-class Report:
-    """What a run did. Every event read ends in exactly one of delivered, filtered, dead-lettered.
+class DestinationReport:
+    """Counts for one destination of the run: each event offered to it ends in exactly one of
+    delivered, filtered, dead-lettered, or (a stopped run whose source gives it back) left."""
 
-    An event is *delivered* when every action it was routed to accepted it, *filtered* when it
-    matched no subscription, and *dead-lettered* when at least one of its deliveries failed for
-    good (one dead-letter record per failed action; the others may still have been delivered).
+    slug: str
+    events_in: int = 0
+    delivered: int = 0
+    filtered: int = 0
+    dead_lettered: int = 0
+    left: int = 0
+    requests: int = 0
+    retries: int = 0
+    #: Deliveries that waited on disk because this destination was behind the others.
+    spilled: int = 0
+    #: Why delivery to this destination was switched off early (credentials rejected), if it was.
+    authentication_error: str | None = None
+    actions: dict[str, ActionReport] = field(default_factory=dict)
+
+    def action(self, key: str) -> ActionReport:
+        stats = self.actions.get(key)
+        if stats is None:
+            stats = self.actions[key] = ActionReport()
+        return stats
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["actions"] = {key: asdict(stats) for key, stats in sorted(self.actions.items())}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DestinationReport:
+        values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        values["actions"] = {key: ActionReport(**stats) for key, stats in data.get("actions", {}).items()}
+        return cls(**values)
+
+
+@dataclass
+class Report:
+    """What a run did. Every event read ends in exactly one of delivered, filtered, dead-lettered, left.
+
+    An event is *delivered* when every destination it went to accepted it everywhere it was
+    routed, *filtered* when it matched no subscription of any destination, and *dead-lettered*
+    when at least one of its deliveries failed for good (one dead-letter record per failed
+    delivery; the others may still have been delivered). *Left* events were not finished when
+    the run stopped, and the source gives them back to the next run (a checkpointed file).
     """
 
     destination: str
@@ -41,12 +80,15 @@ class Report:
     delivered: int = 0
     filtered: int = 0
     dead_lettered: int = 0
+    left: int = 0
     requests: int = 0
     retries: int = 0
     dry_run: bool = False
+    #: The source read from (a file, ``<stdin>``, ``<python>``).
+    source: str | None = None
     #: The run stopped before the end of its input: ``"signal"`` or ``"error"`` (``None`` if not).
     stopped: str | None = None
-    #: The last input line taken in (resume after it); ``None`` when events came from Python.
+    #: The last input line taken in; ``None`` when events came from Python.
     last_line: int | None = None
     #: Why delivery was switched off early (credentials rejected), if it was.
     authentication_error: str | None = None
@@ -57,29 +99,35 @@ class Report:
     #: Dead letters that could not be written (see ``error``): counted, but not in the file.
     dead_letters_unwritten: int = 0
     dead_letter_codes: dict[str, int] = field(default_factory=dict)
-    actions: dict[str, ActionReport] = field(default_factory=dict)
+    destinations: dict[str, DestinationReport] = field(default_factory=dict)
 
     @property
     def in_flight(self) -> int:
         """Events taken in whose outcome is not settled yet (0 once a run has finished)."""
-        return self.events_in - self.delivered - self.filtered - self.dead_lettered
+        return self.events_in - self.delivered - self.filtered - self.dead_lettered - self.left
 
     @property
     def events_per_second(self) -> float:
         return self.events_in / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
-    def action(self, key: str) -> ActionReport:
-        stats = self.actions.get(key)
-        if stats is None:
-            stats = self.actions[key] = ActionReport()
-        return stats
+    @property
+    def actions(self) -> dict[str, ActionReport]:
+        """Per-action counts: keyed by action for one destination, ``destination/action`` for several."""
+        if len(self.destinations) == 1:
+            return next(iter(self.destinations.values())).actions
+        return {
+            f"{name}/{key}": stats
+            for name, lane in self.destinations.items()
+            for key, stats in lane.actions.items()
+        }
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["elapsed_s"] = round(self.elapsed_s, 3)
         data["events_per_second"] = round(self.events_per_second, 1)
-        data["actions"] = {key: asdict(stats) for key, stats in sorted(self.actions.items())}
         data["dead_letter_codes"] = dict(sorted(self.dead_letter_codes.items()))
+        data["destinations"] = {name: lane.to_dict() for name, lane in self.destinations.items()}
+        data["actions"] = {key: asdict(stats) for key, stats in sorted(self.actions.items())}
         return data
 
     def to_json(self) -> str:
@@ -88,7 +136,9 @@ class Report:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
         values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        values["actions"] = {key: ActionReport(**stats) for key, stats in data.get("actions", {}).items()}
+        values["destinations"] = {
+            name: DestinationReport.from_dict(lane) for name, lane in data.get("destinations", {}).items()
+        }
         return cls(**values)
 
     def write(self, path: str | Path) -> None:

@@ -1,13 +1,73 @@
-"""The retry policy: which failures are tried again, after how long, and when to give up."""
+"""The retry policy: for each failed delivery, retry it (after how long), split its batch, or give up.
+
+One class decides, from what went wrong (an :class:`Attempt`), and returns a :class:`Decision`;
+the dispatcher only carries it out. A new policy is one subclass overriding :meth:`RetryPolicy.decide`.
+"""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 from .._errors import IntegrationError, InvalidAuthenticationError
+from ._options import knob
 
-__all__ = ["RetryPolicy", "is_authentication_failure", "retry_after_of"]
+__all__ = [
+    "Attempt",
+    "Decision",
+    "GiveUp",
+    "Retry",
+    "RetryPolicy",
+    "Split",
+    "is_authentication_failure",
+    "retry_after_of",
+]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A failed delivery, as the policy sees it.
+
+    Args:
+        error: What the destination (or the network) said.
+        attempts: How many times this delivery was sent, this one included.
+        elapsed_s: Seconds since it was first sent.
+        batch_size: How many deliveries the failed request carried.
+        wholesale: Every delivery of that request failed with this same error (the request as a
+            whole was refused, not the events one by one).
+        draw: A uniform random number in ``[0, 1)`` for jitter; one per request, so the
+            deliveries of one batch wait alike and travel together again.
+    """
+
+    error: IntegrationError
+    attempts: int
+    elapsed_s: float = 0.0
+    batch_size: int = 1
+    wholesale: bool = False
+    draw: float = 0.5
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Send it again after ``delay_s`` seconds."""
+
+    delay_s: float
+
+
+@dataclass(frozen=True)
+class Split:
+    """Find the culprits in a refused batch: resend it in two ``halves``, or else one event at a time."""
+
+    halves: bool
+
+
+@dataclass(frozen=True)
+class GiveUp:
+    """Dead-letter it; ``reason`` says why in the dead letter."""
+
+    reason: str
+
+
+Decision = Retry | Split | GiveUp
 
 
 @dataclass(frozen=True)
@@ -16,7 +76,8 @@ class RetryPolicy:
 
     The n-th retry waits ``min(max_delay_s, initial_delay_s * multiplier ** (n - 1))``, of which
     the last ``jitter`` fraction is random (so many clients failing together do not retry
-    together), or the destination's ``Retry-After`` if that is longer.
+    together), or the destination's ``Retry-After`` if that is longer. A batch refused as a
+    whole with a permanent error is split: a ``413`` in halves, anything else into single events.
 
     Args:
         max_attempts: Attempts per delivery, the first included (1 disables retries).
@@ -28,12 +89,18 @@ class RetryPolicy:
             its first one (``None``: no limit).
     """
 
-    max_attempts: int = 10
-    initial_delay_s: float = 0.5
-    multiplier: float = 2.0
-    max_delay_s: float = 30.0
-    jitter: float = 0.5
-    max_elapsed_s: float | None = 600.0
+    max_attempts: int = knob(10, "Attempts per delivery (retries of transient failures included).", low=1)
+    initial_delay_s: float = knob(0.5, "Seconds before the first retry.", cli=False, low=0)
+    multiplier: float = knob(2.0, "Growth of the wait per retry.", cli=False, low=1)
+    max_delay_s: float = knob(30.0, "Longest computed wait between attempts, in seconds.", cli=False, low=0)
+    jitter: float = knob(0.5, "Fraction of each wait that is random, 0 to 1.", cli=False, low=0, high=1)
+    max_elapsed_s: float | None = knob(
+        600.0,
+        "Give up on a delivery whose next attempt would start this long after its first.",
+        name="max_retry_time",
+        metavar="SECONDS",
+        low=0,
+    )
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -43,29 +110,34 @@ class RetryPolicy:
         if self.initial_delay_s < 0 or self.max_delay_s < 0 or self.multiplier < 1:
             raise ValueError("delays must be positive and the multiplier at least 1")
 
-    def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
+    def decide(self, attempt: Attempt) -> Decision:
+        """What to do with one failed delivery."""
+        error = attempt.error
+        if not error.retryable:
+            if attempt.wholesale and attempt.batch_size > 1:
+                return Split(halves=error.status == 413)
+            return GiveUp("permanent error")
+        delay = self.delay(attempt.attempts, retry_after_of(error), attempt.draw)
+        if attempt.attempts >= self.max_attempts:
+            return GiveUp(f"gave up after {attempt.attempts} attempt{'s' if attempt.attempts != 1 else ''}")
+        if self.max_elapsed_s is not None and attempt.elapsed_s + delay > self.max_elapsed_s:
+            return GiveUp(
+                f"gave up: the next attempt would start after the {self.max_elapsed_s:g}s retry budget"
+            )
+        return Retry(delay)
+
+    def backoff(self, attempt: int, draw: float = 0.5) -> float:
         """The wait after failed attempt number ``attempt`` (1-based), before any ``Retry-After``."""
         exponent = min(attempt - 1, 64)  # keeps the power finite for absurd attempt numbers
         ceiling = min(self.max_delay_s, self.initial_delay_s * self.multiplier**exponent)
-        draw = (rng or random).random()
         return ceiling * (1.0 - self.jitter * draw)
 
-    def delay(
-        self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None
-    ) -> float:
+    def delay(self, attempt: int, retry_after: float | None = None, draw: float = 0.5) -> float:
         """The wait before the next attempt: the backoff, or ``retry_after`` when that is longer."""
-        wait = self.backoff(attempt, rng)
+        wait = self.backoff(attempt, draw)
         if retry_after is not None and retry_after > wait:
             wait = retry_after
         return wait
-
-    def gives_up(self, attempts: int, elapsed_s: float, delay_s: float) -> str | None:
-        """Why no further attempt is made (``None``: retry after ``delay_s``)."""
-        if attempts >= self.max_attempts:
-            return f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}"
-        if self.max_elapsed_s is not None and elapsed_s + delay_s > self.max_elapsed_s:
-            return f"gave up: the next attempt would start after the {self.max_elapsed_s:g}s retry budget"
-        return None
 
 
 def retry_after_of(error: BaseException) -> float | None:

@@ -24,7 +24,7 @@ from actions import (
 )
 from actions._js import json_stringify
 from actions._request import encode_form
-from actions.delivery import Engine
+from actions.delivery import BatchOptions, Engine
 from actions.testing import Reply, make_event, run_action, run_batch
 from actions_amplitude import destination
 from actions_amplitude._batch import (
@@ -388,7 +388,9 @@ def test_engine_delivers_identify_calls_in_batches_and_dead_letters_only_the_bad
     emulator = Emulator(EmulatorConfig(), clock=lambda: 1705320000000)
     events = [identify_event(f"user-{i:03d}", messageId=f"m-{i}") for i in range(200)]
     events[57]["userId"] = "abc"
-    engine = Engine(destination, SETTINGS, transport=emulator.transport(), linger_s=0.01)
+    engine = Engine(
+        destination, SETTINGS, transport=emulator.transport(), batching=BatchOptions(linger_s=0.01)
+    )
     report = asyncio.run(engine.run(events))
     assert (report.delivered, report.dead_lettered) == (199, 1)
     (dead,) = engine.dead_letters

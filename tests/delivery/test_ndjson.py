@@ -12,17 +12,17 @@ from actions.delivery import (
     INVALID_JSON,
     LINE_TOO_LONG,
     NOT_AN_EVENT,
-    EventReader,
+    NdjsonSource,
     Record,
-    _input,
+    _ndjson,
     parse_line,
 )
 
 
 def read_all(source: object, **options: object) -> list[Record]:
     async def go() -> list[Record]:
-        reader = EventReader(source, **options)  # type: ignore[arg-type]
-        return [record async for chunk in reader for record in chunk]
+        reader = NdjsonSource(source, **options)  # type: ignore[arg-type]
+        return [record async for chunk in reader.batches() for record in chunk]
 
     return asyncio.run(go())
 
@@ -145,7 +145,7 @@ def test_unclosed_json_array_is_reported() -> None:
 
 
 def test_a_line_too_long_to_keep_is_a_record_with_its_beginning(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_input, "MAX_LINE_BYTES", 100)
+    monkeypatch.setattr(_ndjson, "MAX_LINE_BYTES", 100)
     long_line = b'{"type":"track","event":"' + b"x" * 500 + b'"}'
     data = b'{"type":"a"}\n' + long_line + b'\n{"type":"b"}\n'
     records = read_all(io.BytesIO(data), chunk_bytes=64)
@@ -164,8 +164,8 @@ def test_reading_runs_at_most_a_bounded_number_of_chunks_ahead_of_the_consumer()
             return super().read1(size)
 
     async def go() -> tuple[int, int]:
-        reader = EventReader(CountingStream(lines), chunk_bytes=100, max_chunks=2)
-        chunks = reader.chunks()
+        reader = NdjsonSource(CountingStream(lines), chunk_bytes=100, max_chunks=2)
+        chunks = reader.batches()
         await chunks.__anext__()  # take one chunk, then stall
         await asyncio.sleep(0.3)
         stalled_at = CountingStream.reads
@@ -185,6 +185,6 @@ def test_a_missing_file_raises_when_read(tmp_path: Path) -> None:
 def test_reader_knows_file_size_for_progress(tmp_path: Path) -> None:
     path = tmp_path / "e.ndjson"
     path.write_bytes(b'{"type":"a"}\n')
-    reader = EventReader(path)
+    reader = NdjsonSource(path)
     assert reader.total_bytes == 13
-    assert EventReader("-").total_bytes is None
+    assert NdjsonSource("-").total_bytes is None

@@ -1,0 +1,698 @@
+"""The NDJSON source: events from a file or stdin (NDJSON, or one JSON array), streamed in bounded chunks.
+
+A background thread reads (and, without worker processes, parses), handing chunks to the event
+loop through a bounded queue, so a slow destination slows reading down (backpressure) and memory
+stays flat whatever the input size. Input that is not an event becomes a :class:`Record` with a
+``code`` and ``reason`` instead of stopping the run.
+
+With a checkpoint (:class:`~._checkpoint.Checkpoint`), the source keeps, durably, the input
+position below which every record is settled, and a new run over the same input starts there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import json
+import os
+import stat
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import IO, Any, Final
+
+from .._errors import ConfigurationError
+from .._js import js_type
+from ._checkpoint import Checkpoint, InputPosition
+from ._sources import Outcome, RawChunk, Record, SourceOptions, SourceSpec
+
+__all__ = [
+    "INVALID_JSON",
+    "LINE_TOO_LONG",
+    "NDJSON_SOURCE",
+    "NOT_AN_EVENT",
+    "Interpreter",
+    "NdjsonSource",
+    "parse_chunk",
+    "parse_line",
+    "read_events",
+    "records_from_value",
+]
+
+#: Codes of input that could not be read as events (dead-letter ``code``).
+INVALID_JSON: Final = "INVALID_JSON"
+NOT_AN_EVENT: Final = "NOT_AN_EVENT"
+LINE_TOO_LONG: Final = "LINE_TOO_LONG"
+
+#: Longest line kept in memory; longer lines are dead-lettered with their first bytes only.
+MAX_LINE_BYTES: Final = 32 * 1024 * 1024
+_RAW_PREVIEW: Final = 1024
+
+
+def _problem(code: str, reason: str, line: int | None, raw: str | None) -> Record:
+    return Record(None, line, code, reason, raw)
+
+
+def _as_event(value: Any, line: int | None, raw: str | bytes | None, where: str = "") -> Record:
+    """``value`` as an event record, or a ``NOT_AN_EVENT`` problem (``raw`` defaults to its JSON)."""
+    if type(value) is dict and type(value.get("type")) is str and value["type"]:
+        return Record(value, line)
+    if isinstance(value, dict):
+        kind = value.get("type")
+        reason = (
+            'the object has no "type"'
+            if kind is None
+            else f'"type" must be a non-empty string, not {json.dumps(kind, ensure_ascii=False)[:80]}'
+        )
+    else:
+        reason = f"expected an event object, got {js_type(value)}"
+    if raw is None:
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    return _problem(NOT_AN_EVENT, where + reason, line, text)
+
+
+def _merge_envelope(item: Any, envelope: Mapping[str, Any]) -> Any:
+    # Segment's batch API applies the envelope's context and integrations to every call; the
+    # call's own keys win.
+    if type(item) is not dict:
+        return item
+    for key in ("context", "integrations"):
+        shared = envelope.get(key)
+        if isinstance(shared, dict):
+            own = item.get(key)
+            item[key] = {**shared, **own} if isinstance(own, dict) else dict(shared)
+    return item
+
+
+def records_from_value(value: Any, line: int | None = None, raw: str | bytes | None = None) -> list[Record]:
+    """Turn one parsed JSON value into records: an event, a batch envelope's events, or a problem.
+
+    A ``{"batch": [...]}`` envelope (without a ``type`` of its own) is unpacked; its ``context``
+    and ``integrations`` are merged into each call. ``raw`` is the text it was parsed from, kept
+    in a problem record (decoded only then).
+    """
+    if type(value) is dict and "type" not in value and isinstance(value.get("batch"), list):
+        return [
+            _as_event(_merge_envelope(item, value), line, None, f"batch item {index}: ")
+            for index, item in enumerate(value["batch"])
+        ]
+    return [_as_event(value, line, raw)]
+
+
+def parse_line(text: str | bytes, line: int | None = None) -> list[Record]:
+    """Parse one NDJSON line into records (none for a blank line)."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        shown = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+        if not shown.strip():
+            return []
+        if isinstance(exc, json.JSONDecodeError):
+            reason = f"invalid JSON: {exc.msg} (column {exc.colno})"
+        else:  # bytes that are not UTF-8
+            reason = f"invalid JSON: {exc}"
+        return [_problem(INVALID_JSON, reason, line, shown.rstrip("\r\n"))]
+    return records_from_value(value, line, text)
+
+
+# --- incremental parsers (run in the reader thread) -------------------------------------------
+
+#: How one NDJSON line (its bytes and 1-based number) becomes records.
+Interpreter = Callable[[bytes, int], list[Record]]
+
+
+def _too_long(chunk: RawChunk) -> Record:
+    preview = (chunk.preview or b"").decode("utf-8", errors="replace")
+    return _problem(
+        LINE_TOO_LONG, f"line longer than {MAX_LINE_BYTES} bytes (not read)", chunk.first_line, preview
+    )
+
+
+def parse_chunk(chunk: RawChunk, interpret: Interpreter) -> list[Record]:
+    """The records of a raw chunk, line numbers included (pure: worker processes run it too)."""
+    if chunk.preview is not None:
+        return [_too_long(chunk)]
+    out: list[Record] = []
+    line = chunk.first_line
+    for text in chunk.data.split(b"\n"):
+        if text.strip():
+            out.extend(interpret(text, line))
+        line += 1
+    return out
+
+
+class _LineSplitter:
+    """Cuts a byte stream into chunks of complete lines, keeping count of lines and bytes.
+
+    A line longer than ``MAX_LINE_BYTES`` is not kept: it becomes a chunk with a ``preview``.
+    """
+
+    def __init__(self, line: int = 0, offset: int = 0, digest: Any = None) -> None:
+        self._partial = b""
+        self._lines = line  # complete lines handed out so far
+        self._offset = offset  # bytes handed out so far
+        self._skipping: bytes | None = None  # the start of a line too long to keep
+        self._skipped = 0  # its length so far
+        #: With a running SHA-256 of the input (checkpoints): each chunk's states at its start and end.
+        self._digest = digest
+        self._skip_start: Any = None
+        self.states: dict[int, tuple[Any, Any]] = {}
+
+    def feed(self, data: bytes) -> list[RawChunk]:
+        out: list[RawChunk] = []
+        if self._skipping is not None:
+            end = data.find(b"\n")
+            if end < 0:
+                self._skipped += len(data)
+                self._hash(data)
+                return out
+            self._skipped += end + 1
+            self._hash(data[: end + 1])
+            out.append(self._too_long())
+            data = data[end + 1 :]
+        data = self._partial + data if self._partial else data
+        cut = data.rfind(b"\n")
+        if cut >= 0:
+            body, self._partial = data[: cut + 1], data[cut + 1 :]
+            out.append(self._chunk(body, body.count(b"\n")))
+        else:
+            self._partial = data
+        if len(self._partial) > MAX_LINE_BYTES:
+            self._skip_start = self._digest.copy() if self._digest is not None else None
+            self._hash(self._partial)
+            self._skipping, self._skipped, self._partial = (
+                self._partial[:_RAW_PREVIEW],
+                len(self._partial),
+                b"",
+            )
+        return out
+
+    def _hash(self, data: bytes) -> None:
+        if self._digest is not None:
+            self._digest.update(data)
+
+    def end(self) -> list[RawChunk]:
+        if self._skipping is not None:
+            return [self._too_long()]
+        if not self._partial:
+            return []
+        body, self._partial = self._partial, b""
+        return [self._chunk(body, 1)]
+
+    def _chunk(self, body: bytes, lines: int) -> RawChunk:
+        chunk = RawChunk(self._lines + 1, body, self._offset, self._offset + len(body))
+        if self._digest is not None:
+            start = self._digest.copy()
+            self._digest.update(body)
+            self.states[chunk.offset] = (start, self._digest.copy())
+        self._lines += lines
+        self._offset = chunk.end
+        return chunk
+
+    def _too_long(self) -> RawChunk:
+        self._lines += 1
+        chunk = RawChunk(self._lines, b"", self._offset, self._offset + self._skipped, self._skipping or b"")
+        if self._digest is not None:
+            self.states[chunk.offset] = (self._skip_start, self._digest.copy())
+        self._offset = chunk.end
+        self._skipping, self._skipped = None, 0
+        return chunk
+
+
+class _ArrayParser:
+    """Decodes the elements of one top-level JSON array as they arrive."""
+
+    def __init__(self) -> None:
+        self._decoder = json.JSONDecoder()
+        self._text_decoder = codecs.getincrementaldecoder("utf-8")()
+        self._buffer = ""
+        self._line = 1  # line of self._buffer[0]
+        self._opened = False
+        self._finished = False
+        self._after_item = False  # the last token was an element (so "," or "]" comes next)
+        self._items = 0
+
+    def feed(self, data: bytes, final: bool = False) -> list[Record]:
+        if self._finished:
+            return []
+        try:
+            self._buffer += self._text_decoder.decode(data, final)
+        except UnicodeDecodeError as exc:
+            return self._broken(f"input is not UTF-8 ({exc.reason})")
+        return self._drain(final)
+
+    def end(self) -> list[Record]:
+        out = self.feed(b"", final=True)
+        if not self._finished:
+            out.extend(self._broken("the JSON array is not closed"))
+        return out
+
+    def _advance(self, count: int) -> None:
+        self._line += self._buffer.count("\n", 0, count)
+        self._buffer = self._buffer[count:]
+
+    def _drain(self, final: bool) -> list[Record]:
+        out: list[Record] = []
+        while not self._finished:
+            self._advance(len(self._buffer) - len(self._buffer.lstrip(" \t\r\n")))
+            if not self._buffer:
+                break
+            head = self._buffer[0]
+            if not self._opened:
+                self._opened = True  # the caller chose this parser because the input starts with "["
+                self._advance(1)
+            elif head == "]" and (self._after_item or self._items == 0):
+                self._advance(1)
+                self._finished = True
+                if self._buffer.strip():
+                    out.extend(self._broken("unexpected text after the JSON array"))
+            elif head == "," and self._after_item:
+                self._advance(1)
+                self._after_item = False
+            elif self._after_item:
+                out.extend(self._broken(f"expected ',' or ']' but found {head!r}"))
+            else:
+                try:
+                    value, end = self._decoder.raw_decode(self._buffer)
+                except json.JSONDecodeError as exc:
+                    if not final and len(self._buffer) < MAX_LINE_BYTES:
+                        break  # most likely cut off mid-element: wait for more text
+                    out.extend(self._broken(f"invalid JSON: {exc.msg}"))
+                    break
+                if not final and end == len(self._buffer) and not isinstance(value, dict | list):
+                    break  # a number or literal at the very end may continue in the next chunk
+                line, raw = self._line, self._buffer[:end]
+                self._advance(end)
+                self._after_item = True
+                self._items += 1
+                out.extend(records_from_value(value, line, raw))
+        return out
+
+    def _broken(self, reason: str) -> list[Record]:
+        self._finished = True
+        rest, self._buffer = self._buffer[:_RAW_PREVIEW], ""
+        message = f"{reason} at line {self._line}; the rest of the input was not read"
+        return [_problem(INVALID_JSON, message, self._line, rest)]
+
+
+# --- the source ------------------------------------------------------------------------------
+
+_EOF: Final = None
+#: A chunk as the reading thread hands it over: the chunk, its hash states (checkpointing), its
+#: records (when parsed in the thread); or records of a JSON array; or an error; or the end.
+_Item = tuple[RawChunk, Any, "list[Record] | None"] | list[Record] | BaseException | None
+#: How often, at most, a moving checkpoint is written.
+CHECKPOINT_INTERVAL_S: Final = 1.0
+
+
+class _Line:
+    """One input line: how many of its records are not settled yet, and where it ends."""
+
+    __slots__ = ("end", "number", "open")
+
+    def __init__(self, number: int, end: int, records: int) -> None:
+        self.number = number
+        self.end = end
+        self.open = records
+
+
+class _Chunk:
+    """A chunk handed to the engine, kept until every line in it is settled (checkpointing only)."""
+
+    __slots__ = ("end_state", "last_line", "lines", "next", "raw", "start_state")
+
+    def __init__(self, raw: RawChunk, states: tuple[Any, Any], lines: list[_Line] | None) -> None:
+        self.raw = raw
+        self.start_state, self.end_state = states
+        self.lines = lines
+        self.next = 0  # lines[:next] are settled
+        count = 1 if raw.preview is not None else raw.data.count(b"\n") + (not raw.data.endswith(b"\n"))
+        self.last_line = raw.first_line + count - 1
+
+
+class NdjsonSource:
+    """Records from a file path, ``"-"`` (stdin) or a binary stream: NDJSON, or one JSON array.
+
+    The format is detected from the first non-blank byte: ``[`` means one JSON array of events,
+    anything else newline-delimited JSON (each line an event or a ``{"batch": [...]}`` envelope).
+
+    Args:
+        source: A path, ``"-"`` for standard input, or a readable binary stream.
+        interpret: How one NDJSON line becomes records (the dead-letter reader passes its own).
+        checkpoint: A checkpoint file: start after the position it records, and keep it up to
+            date as records settle (NDJSON from a regular file, or stdin redirected from one).
+        name: How the input is named in messages (default: the path, or ``<stdin>``).
+        chunk_bytes: Bytes read at a time.
+        max_chunks: Chunks that may wait for the consumer: the bound on read-ahead memory.
+
+    Raises:
+        ConfigurationError: with ``checkpoint``, the input cannot be identified (a pipe, a JSON
+            array) or the checkpoint belongs to another input.
+    """
+
+    def __init__(
+        self,
+        source: str | Path | IO[bytes] = "-",
+        *,
+        interpret: Interpreter = parse_line,
+        checkpoint: str | Path | None = None,
+        name: str | None = None,
+        chunk_bytes: int = 256 * 1024,
+        max_chunks: int = 4,
+    ) -> None:
+        self._source = source
+        self.interpret = interpret
+        self._chunk_bytes = chunk_bytes
+        self._slots = threading.Semaphore(max_chunks)
+        self._stopped = threading.Event()
+        self.name = name or (
+            "<stdin>" if source == "-" else str(source) if isinstance(source, str | Path) else "<stream>"
+        )
+        self.bytes_read = 0
+        #: Size of the input in bytes when known (a regular file), for progress display.
+        self.total_bytes: int | None = None
+        if isinstance(source, str | Path) and source != "-":
+            with contextlib.suppress(OSError):
+                self.total_bytes = os.stat(source).st_size
+        self._started = False
+        self._checkpoint: Checkpoint | None = None
+        self._stream: IO[bytes] | None = None  # opened early when checkpointing
+        self.start = InputPosition()
+        self._chunks: deque[_Chunk] = deque()
+        self._unparsed: dict[int, _Chunk] = {}
+        self._done: _Chunk | None = None  # the last chunk settled entirely
+        self._dirty = False
+        self._written_at = 0.0
+        if checkpoint is not None:
+            self._checkpoint = Checkpoint(checkpoint, self.name)
+            self._stream = self._identified_stream()
+            self.start = self._checkpoint.resume(self._stream.fileno())
+            self.bytes_read = self.start.offset
+
+    @property
+    def redelivers(self) -> bool:
+        """With a checkpoint, what a stopped run leaves unsettled is read again by the next run."""
+        return self._checkpoint is not None
+
+    def _identified_stream(self) -> IO[bytes]:
+        what = f"--checkpoint needs input it can identify again, but {self.name}"
+        if self._source == "-":
+            stream: IO[bytes] = os.fdopen(os.dup(0), "rb")
+        elif isinstance(self._source, str | Path):
+            stream = open(self._source, "rb")  # noqa: SIM115 - closed by the reading thread
+        else:
+            stream = self._source
+        try:
+            fd = stream.fileno()
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except (OSError, ValueError, AttributeError):
+            regular = False
+        if not regular:
+            stream.close()
+            raise ConfigurationError(
+                f"{what} is not a regular file (a pipe or a terminal): give --events FILE, or redirect "
+                "a file (< FILE)"
+            )
+        first = os.pread(fd, 4096, 0).lstrip()[:1]
+        if first == b"[":
+            stream.close()
+            raise ConfigurationError(f"{what} is a JSON array: checkpoints need NDJSON (one event per line)")
+        return stream
+
+    # --- the Source protocol -------------------------------------------------------------------
+
+    async def batches(self) -> AsyncIterator[list[Record]]:
+        """Lists of records, in input order (parsed in the reading thread)."""
+        async for item in self._items(parse=True):
+            if isinstance(item, list):
+                yield item
+                continue
+            chunk, states, records = item
+            assert records is not None
+            if self._checkpoint is not None:
+                self._chunks.append(_Chunk(chunk, states, _lines_of(records)))
+                records = [r for r in records if r.origin.open]  # not lines settled by the run before
+                self._advance()  # blank lines, and those lines, are settled as they arrive
+            if records:
+                yield records
+
+    async def raw_batches(self) -> AsyncIterator[RawChunk | list[Record]]:
+        """NDJSON as unparsed chunks (for worker processes), in input order; see :meth:`parse`.
+
+        Input that is not cut into lines (a JSON array) still comes as lists of records.
+        """
+        async for item in self._items(parse=False):
+            if isinstance(item, list):
+                yield item
+                continue
+            chunk, states, _ = item
+            if self._checkpoint is not None:
+                entry = _Chunk(chunk, states, None)
+                self._chunks.append(entry)
+                self._unparsed[chunk.offset] = entry
+            yield chunk
+
+    def parse(self, chunk: RawChunk) -> list[Record | None]:
+        """The records of a chunk from :meth:`raw_batches` (``None``: settled by the run before)."""
+        records = self._parse(chunk)
+        entry = self._unparsed.pop(chunk.offset, None)
+        if entry is None:
+            return list(records)
+        entry.lines = _lines_of(records)
+        self._advance()
+        return [r if r.origin.open else None for r in records]
+
+    def settled(self, record: Record, outcome: Outcome) -> None:
+        line = record.origin
+        if type(line) is not _Line:
+            return
+        line.open -= 1
+        if line.open == 0:
+            self._advance()
+
+    def close(self) -> None:
+        """Write the checkpoint one last time (everything settled by now is in it)."""
+        self._stopped.set()
+        if self._checkpoint is not None and self._dirty:
+            self._write_checkpoint()
+
+    def stop(self) -> None:
+        """Stop reading at the next chunk boundary."""
+        self._stopped.set()
+
+    # --- checkpoints -------------------------------------------------------------------------------
+
+    def _parse(self, chunk: RawChunk) -> list[Record]:
+        """``parse_chunk``, plus (checkpointing) one token per line shared by that line's records."""
+        if self._checkpoint is None:
+            return parse_chunk(chunk, self.interpret)
+        skip = self.start.settled_lines
+        if chunk.preview is not None:
+            record = _too_long(chunk)
+            record.origin = _Line(chunk.first_line, chunk.end, 0 if chunk.first_line in skip else 1)
+            return [record]
+        out: list[Record] = []
+        position, number = chunk.offset, chunk.first_line
+        for text in chunk.data.split(b"\n"):
+            position = min(position + len(text) + 1, chunk.end)
+            if text.strip():
+                records = self.interpret(text, number)
+                if records:
+                    token = _Line(number, position, 0 if number in skip else len(records))
+                    for record in records:
+                        record.origin = token
+                    out.extend(records)
+            number += 1
+        return out
+
+    def _advance(self) -> None:
+        while self._chunks:
+            head = self._chunks[0]
+            if head.lines is None:
+                break
+            lines = head.lines
+            while head.next < len(lines) and lines[head.next].open == 0:
+                head.next += 1
+                self._dirty = True
+            if head.next < len(lines):
+                break
+            self._chunks.popleft()
+            self._done = head
+            self._dirty = True
+        if self._dirty and _monotonic() - self._written_at >= CHECKPOINT_INTERVAL_S:
+            self._write_checkpoint()
+
+    def _write_checkpoint(self) -> None:
+        assert self._checkpoint is not None
+        head = self._chunks[0] if self._chunks else None
+        if head is not None and head.lines and head.next > 0:
+            line = head.lines[head.next - 1]
+            offset, number = line.end, line.number
+            state = head.start_state.copy()
+            state.update(head.raw.data[: offset - head.raw.offset])
+        elif self._done is not None:
+            offset, number, state = self._done.raw.end, self._done.last_line, self._done.end_state
+        else:
+            offset, number, state = self.start.offset, self.start.line, self.start.prefix
+        settled_after = [
+            line.number
+            for entry in self._chunks
+            if entry.lines
+            for line in entry.lines[entry.next :]
+            if line.open == 0 and line.end > offset
+        ]
+        self._checkpoint.write(offset, number, state.hexdigest(), settled_after)
+        self._dirty = False
+        self._written_at = _monotonic()
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def _open(self) -> tuple[IO[bytes], bool]:
+        if self._stream is not None:
+            self._stream.seek(self.start.offset)
+            return self._stream, True
+        if self._source == "-":
+            import sys
+
+            return sys.stdin.buffer, False
+        if isinstance(self._source, str | Path):
+            return open(self._source, "rb"), True
+        return self._source, False
+
+    async def _items(
+        self, *, parse: bool
+    ) -> AsyncIterator[tuple[RawChunk, Any, list[Record] | None] | list[Record]]:
+        if self._started:
+            raise RuntimeError("an NdjsonSource can be read only once")
+        self._started = True
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[_Item] = asyncio.Queue()
+
+        def hand_over(item: _Item) -> None:
+            # Waits for a free slot first: the consumer's pace limits how far reading runs ahead.
+            while not self._slots.acquire(timeout=0.1):
+                if self._stopped.is_set():
+                    return
+            with contextlib.suppress(RuntimeError):  # the loop closed under us
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        thread = threading.Thread(
+            target=self._read, args=(hand_over, parse), name="actions-ndjson-reader", daemon=True
+        )
+        thread.start()
+        try:
+            while True:
+                item = await queue.get()
+                self._slots.release()
+                if item is _EOF:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self._stopped.set()  # the consumer is gone (end, stop or error): the thread ends too
+
+    def _read(self, hand_over: Callable[[_Item], None], parse: bool) -> None:
+        try:
+            stream, owned = self._open()
+        except OSError as exc:
+            hand_over(exc)
+            return
+        try:
+            self._read_stream(stream, hand_over, parse)
+        except Exception as exc:  # surfaced to the consumer, which raises it
+            hand_over(exc)
+        finally:
+            if owned:
+                stream.close()
+
+    def _read_stream(self, stream: IO[bytes], hand_over: Callable[[_Item], None], parse: bool) -> None:
+        read = getattr(stream, "read1", None) or stream.read
+        hashing = self._checkpoint is not None
+        splitter: _LineSplitter | None = None
+        array: _ArrayParser | None = None
+        blank_start = b""  # leading whitespace, kept so line numbers stay right
+
+        def pass_on(chunks: list[RawChunk]) -> None:
+            assert splitter is not None
+            for chunk in chunks:
+                states = splitter.states.pop(chunk.offset) if hashing else None
+                hand_over((chunk, states, self._parse(chunk) if parse else None))
+
+        while not self._stopped.is_set():
+            data = read(self._chunk_bytes)
+            if not data:
+                break
+            self.bytes_read += len(data)
+            if array is not None:
+                hand_over(array.feed(data))
+                continue
+            if splitter is None:
+                data, blank_start = blank_start + data, b""
+                if not data.strip():
+                    blank_start = data
+                    continue
+                if data.lstrip()[:1] == b"[":  # (never with a checkpoint: refused when created)
+                    array = _ArrayParser()
+                    hand_over(array.feed(data))
+                    continue
+                splitter = _LineSplitter(
+                    self.start.line, self.start.offset, self.start.prefix if hashing else None
+                )
+            pass_on(splitter.feed(data))
+        if not self._stopped.is_set():
+            if array is not None:
+                hand_over(array.end())
+            elif splitter is not None:
+                pass_on(splitter.end())
+        hand_over(_EOF)
+
+
+def _lines_of(records: list[Record]) -> list[_Line]:
+    """The distinct line tokens of ``records``, in order."""
+    seen: dict[int, _Line] = {}
+    for record in records:
+        token = record.origin
+        if type(token) is _Line:
+            seen.setdefault(id(token), token)
+    return list(seen.values())
+
+
+def _monotonic() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def read_events(source: str | Path | IO[bytes] = "-", **options: Any) -> NdjsonSource:
+    """Stream events from a path, ``"-"`` (standard input) or a binary stream (NDJSON or a JSON array)."""
+    return NdjsonSource(source, **options)
+
+
+_PARAMS: Final = {
+    "path": 'The file to read ("-" for standard input): NDJSON, or one JSON array.',
+    "checkpoint": "A checkpoint file: resume after the position it records, and keep it up to date.",
+}
+
+
+def _create(options: SourceOptions) -> NdjsonSource:
+    params = dict(options.params)
+    unknown = sorted(set(params) - set(_PARAMS))
+    if unknown:
+        raise ConfigurationError(
+            f"source {options.name!r}: unknown setting {unknown[0]!r} "
+            f"(ndjson sources take: {', '.join(_PARAMS)})"
+        )
+    return NdjsonSource(params.get("path", "-"), checkpoint=params.get("checkpoint"))
+
+
+NDJSON_SOURCE: Final = SourceSpec(
+    name="ndjson",
+    description="A file or stdin: NDJSON (an event or a batch per line), or a JSON array.",
+    factory=_create,
+    params=_PARAMS,
+)
