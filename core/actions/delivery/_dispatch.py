@@ -340,12 +340,8 @@ class Dispatcher:
         if self._auth_error is not None:
             self._settle(delivery, self._not_attempted(), _AUTH_EARLIER)
             return
-        if self._waiting and not delivery.blocking:
-            delivery.user = _user_of(delivery.event)
-            waiting = self._waiting.get(delivery.user) if delivery.user is not None else None
-            if waiting is not None:  # an earlier event of this user waits for a retry: go after it
-                waiting.parked.append(delivery)
-                return
+        if self._waiting and not self._park_waiting_users([delivery]):
+            return  # an earlier event of this user waits for a retry: this one goes after it
         limits = delivery.route.limits
         if limits is None or delivery.alone:
             self._launch(delivery.route, [delivery])
@@ -356,6 +352,20 @@ class Dispatcher:
         self._batcher.add(group, delivery, delivery.size, limits)
         if self._stopping:
             self._batcher.flush(group)
+
+    def _park_waiting_users(self, items: list[_Delivery]) -> list[_Delivery]:
+        """Hold back the items whose user has an earlier event waiting for a retry; return the rest."""
+        going = []
+        for delivery in items:
+            if not delivery.blocking:
+                if delivery.user is None:
+                    delivery.user = _user_of(delivery.event)
+                waiting = self._waiting.get(delivery.user) if delivery.user is not None else None
+                if waiting is not None:
+                    waiting.parked.append(delivery)
+                    continue
+            going.append(delivery)
+        return going
 
     def _release(self, group: Hashable, items: list[_Delivery]) -> None:
         self._launch(items[0].route, items)
@@ -386,6 +396,10 @@ class Dispatcher:
                 for delivery in items:
                     self._settle(delivery, self._not_attempted(), _AUTH_EARLIER)
                 return
+            if self._waiting:  # an earlier event of a user began waiting for a retry meanwhile
+                items = self._park_waiting_users(items)
+                if not items:
+                    return
             now = self._loop.time()
             for delivery in items:
                 delivery.attempts += 1

@@ -331,6 +331,7 @@ class Engine:
         if error is not None:
             self.report.stopped = "error"
             self.report.error = self.redactor.text(f"{type(error).__name__}: {error}")
+            self.stop()  # in-flight work gets the shutdown timeout, so a broken record cannot hang the drain
 
     async def _feed(self, source: Source) -> None:
         batches = source.batches()
@@ -450,6 +451,7 @@ class Engine:
                 dispatcher.offer(tracker, record)
             else:
                 dispatcher.offer_prepared(tracker, record.event, prepared[dispatcher.index])
+        outcomes.offered(tracker)
 
     def _prepare_all(self, record: Record) -> list[list[Prepared]]:
         """Every lane's deliveries of one record. Pure: runs in worker processes."""

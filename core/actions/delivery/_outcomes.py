@@ -108,6 +108,7 @@ class Outcomes:
         if record.line is not None and (self._last_line is None or record.line > self._last_line):
             report.last_line = self._last_line = record.line
         tracker = Tracker(record, len(self._lanes))
+        tracker.units = 1  # held until every lane was offered it (see offered): not evicted before
         self.pending += 1
         self.resident += 1
         return tracker
@@ -116,6 +117,7 @@ class Outcomes:
         """A tracker for an event an enricher added after its cause was settled: counted, not the source's."""
         tracker = self.take(Record(event, cause.record.line))
         tracker.orphan = True
+        tracker.units = 0  # offered to one lane, its enricher's: no hold
         tracker.lanes_open = 1  # it exists in its enricher's lane only
         return tracker
 
@@ -140,6 +142,15 @@ class Outcomes:
 
     # --- lanes opening and closing units ----------------------------------------------------
 
+    def offered(self, tracker: Tracker) -> None:
+        """Every lane was offered ``tracker``'s event: it may leave memory once all its units are on disk."""
+        tracker.units -= 1
+        self._evict_if_all_spilled(tracker)
+
+    def _evict_if_all_spilled(self, tracker: Tracker) -> None:
+        if tracker.lanes_open and tracker.spilled and tracker.spilled == tracker.units:
+            self._evict(tracker)
+
     def open(self, tracker: Tracker, lane: int, units: int) -> None:
         tracker.lane_open[lane] += units
         tracker.units += units
@@ -160,8 +171,7 @@ class Outcomes:
         tracker.units -= 1
         if tracker.lane_open[lane] == 0:
             self._lane_done(tracker, lane)
-        elif tracker.spilled and tracker.spilled == tracker.units:
-            self._evict(tracker)
+        self._evict_if_all_spilled(tracker)
 
     def _lane_done(self, tracker: Tracker, lane: int) -> None:
         stats = self._lanes[lane]
@@ -186,8 +196,7 @@ class Outcomes:
     def spilled(self, tracker: Tracker) -> None:
         """One unit of ``tracker`` went to disk; once all have, its event leaves memory."""
         tracker.spilled += 1
-        if tracker.spilled == tracker.units:
-            self._evict(tracker)
+        self._evict_if_all_spilled(tracker)
 
     def unspilled(self, tracker: Tracker) -> None:
         """One unit of ``tracker`` came back from disk."""
