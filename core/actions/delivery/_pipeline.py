@@ -13,7 +13,7 @@
 
     [destinations.amplitude]                # a destination, by name
     type = "amplitude"                      # its slug (default: the name)
-    settings = { endpoint = "europe", apiKey = { env = "AMPLITUDE_API_KEY" }, secretKey = { env = "AMPLITUDE_SECRET_KEY" } }
+    settings = { apiKey = { env = "AMPLITUDE_API_KEY" }, secretKey = { env = "AMPLITUDE_SECRET_KEY" } }
     subscriptions = [{ subscribe = 'type = "track"', action = "logEventV2" }]   # default: presets
     enrich = ["amplitude-sessions"]
     enrich_options = { amplitude-sessions = { timeout_minutes = 30 } }
