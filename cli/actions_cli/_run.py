@@ -659,6 +659,8 @@ def run_command(
     Exit code 0 when nothing was dead-lettered, 1 when some events were (or the run was
     stopped early), 2 for usage or configuration errors (nothing was sent).
     """
+    if checkpoint_path is not None and options.get("dry_run"):
+        raise click.UsageError("--checkpoint cannot be used with --dry-run: a dry run settles nothing")
     source = _run_source(events_path, checkpoint_path)
     sys.exit(deliver(slug=slug, source=source, default_dead_letter=DEFAULT_DEAD_LETTER, **options))
 

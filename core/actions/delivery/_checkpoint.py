@@ -86,6 +86,11 @@ class Checkpoint:
         head, offset = saved["head"], saved["offset"]
         recorded = saved.get("input")
         if size < head["bytes"] or hash_prefix(fd, head["bytes"]).hexdigest() != head["sha256"]:
+            if recorded == self.input_name:  # the same name: more likely edited than another file
+                raise ConfigurationError(
+                    f"input {self.input_name} has changed since checkpoint {str(self.path)!r} was "
+                    f"written: its first {head['bytes']:,} bytes differ; use another --checkpoint file"
+                )
             raise ConfigurationError(
                 f"checkpoint {str(self.path)!r} was written for another input ({recorded}), not "
                 f"{self.input_name}: their first bytes differ; use another --checkpoint file"
@@ -130,18 +135,23 @@ class Checkpoint:
 
     def _load(self) -> dict[str, Any] | None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise ConfigurationError(f"cannot read checkpoint {str(self.path)!r}: {exc.strerror}") from None
         try:
-            data = json.loads(text)
+            data = json.loads(raw.decode("utf-8"))
             ok = (
                 data.get("format") == FORMAT
                 and all(isinstance(data.get(key), int) for key in ("offset", "line"))
                 and isinstance(data["head"]["bytes"], int)
+                and isinstance(data["head"]["sha256"], str)
                 and isinstance(data["sha256"], str)
+                and all(
+                    isinstance(pair, list) and len(pair) == 2 and all(type(n) is int for n in pair)
+                    for pair in data.get("settled_after", [])
+                )
             )
         except (ValueError, AttributeError, KeyError, TypeError):
             ok = False
