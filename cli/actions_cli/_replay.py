@@ -70,6 +70,9 @@ def replay_command(dead_letter_file: str, slug: str | None, **options: Any) -> N
     if Path(output).resolve() == Path(dead_letter_file).resolve():
         raise click.UsageError("--dead-letter must differ from the file being replayed")
 
+    if not options.get("dry_run"):
+        options["dead_letter_path"] = output  # not the pipeline's own file: that may be this one
+
     def source(pipeline: Pipeline | None) -> tuple[Source, SourceConfig | None]:
         return dead_letter_reader(dead_letter_file), None
 

@@ -300,7 +300,7 @@ def load_pipeline(path: str | Path, registry: Registry, environ: Mapping[str, st
         )
     names = [config.name for config in destinations]
     sources = [
-        _source(name, _table(table, f"{where}: [sources.{name}]"), names, where)
+        _source(name, _table(table, f"{where}: [sources.{name}]"), names, where, registry)
         for name, table in _table(data.get("sources", {}), f"{where}: [sources]").items()
     ]
     return Pipeline(destinations, sources, run_values, dead_letter, where)
@@ -314,7 +314,10 @@ def _destination(
     slug = table.get("type", name)
     if not isinstance(slug, str):
         raise ConfigurationError(f"{where}: type must be a destination slug")
-    destination = registry.destination(slug)
+    try:
+        destination = registry.destination(slug)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{where}: type: {exc}") from None
     settings = _from_environment(
         _table(table.get("settings", {}), f"{where} settings"), f"{where} settings", environ
     )
@@ -333,6 +336,8 @@ def _destination(
     if state is not None and not isinstance(state, str):
         raise ConfigurationError(f"{where}: state must be a file name")
     delivery = dict(_table(table.get("delivery", {}), f"{where} delivery"))
+    known = [declared.name for cls in LANE_OPTIONS for _, declared in knobs(cls)]
+    _unknown(list(delivery), [*known, "base_url"], f"{where} delivery")
     base_url = delivery.pop("base_url", None)
     if base_url is not None and not isinstance(base_url, str):
         raise ConfigurationError(f"{where} delivery.base_url must be a URL")
@@ -350,11 +355,17 @@ def _destination(
     )
 
 
-def _source(name: str, table: dict[str, Any], destinations: list[str], file: str) -> SourceConfig:
+def _source(
+    name: str, table: dict[str, Any], destinations: list[str], file: str, registry: Registry
+) -> SourceConfig:
     where = f"{file}: [sources.{name}]"
     kind = table.get("type")
     if not isinstance(kind, str):
         raise ConfigurationError(f'{where}: type must name a kind of source (such as "ndjson")')
+    try:
+        registry.source(kind)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{where}: type: {exc}") from None
     fed = table.get("destinations")
     if fed is not None:
         fed = _names(fed, f"{where} destinations")
