@@ -15,6 +15,7 @@ Usage::
 
     python benchmarks/bench_run.py                                  # the full set (a few minutes)
     python benchmarks/bench_run.py --events 20000 --memory-sizes ""  # a quick look
+    python benchmarks/bench_run.py --checkpoint --memory-sizes ""    # the cost of --checkpoint
 
 Results on the 2-core development machine (Python 3.11; the emulator taking part of
 one core; before identify batching, the realistic mix made 10,100 requests and ran at 3,600
@@ -147,13 +148,18 @@ def run_actions(workdir: Path, events: Path, url: str, extra: list[str]) -> dict
     return {"wall_s": wall, "exit": process.returncode, "peak_rss_mb": usage.ru_maxrss / 1024, "report": data}
 
 
-def measure(workdir: Path, size: int, mix: str, workers: int) -> dict[str, Any]:
+def measure(workdir: Path, size: int, mix: str, workers: int, checkpoint: bool = False) -> dict[str, Any]:
     events = workdir / f"events-{mix}-{size}.ndjson"
     if not events.exists():
         write_events(events, size, mix)
     emulator, url = start_emulator()  # a fresh one per run: its stored events do not pile up
+    extra = ["--workers", str(workers)]
+    if checkpoint:
+        state = workdir / "checkpoint.json"
+        state.unlink(missing_ok=True)
+        extra += ["--checkpoint", str(state)]
     try:
-        return run_actions(workdir, events, url, ["--workers", str(workers)])
+        return run_actions(workdir, events, url, extra)
     finally:
         emulator.terminate()
         emulator.wait()
@@ -184,6 +190,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="comma-separated --workers values to compare")
     parser.add_argument("--memory-sizes", default="100000,1000000", help="event counts for peak memory")
     parser.add_argument("--memory-mix", default="track", choices=["realistic", "track"])
+    parser.add_argument("--checkpoint", action="store_true", help="run with --checkpoint (its cost)")
     args = parser.parse_args()
     workers = [int(n) for n in args.workers.split(",")]
     print(f"actions run amplitude -> emulator (separate processes, loopback HTTP); cpus={os.cpu_count()}")
@@ -193,12 +200,16 @@ def main() -> None:
         workdir = Path(tmp)
         for mix in args.mixes.split(","):
             for count in workers:
-                print(row(args.events, mix, count, measure(workdir, args.events, mix, count)), flush=True)
+                result = measure(workdir, args.events, mix, count, args.checkpoint)
+                print(row(args.events, mix, count, result), flush=True)
         print("peak memory by input size:")
         for size in (int(n) for n in args.memory_sizes.split(",") if n):
             print(
                 row(
-                    size, args.memory_mix, max(workers), measure(workdir, size, args.memory_mix, max(workers))
+                    size,
+                    args.memory_mix,
+                    max(workers),
+                    measure(workdir, size, args.memory_mix, max(workers), args.checkpoint),
                 ),
                 flush=True,
             )

@@ -13,6 +13,7 @@ from actions.delivery import (
     LINE_TOO_LONG,
     NOT_AN_EVENT,
     NdjsonSource,
+    Outcome,
     Record,
     _ndjson,
     parse_line,
@@ -188,3 +189,52 @@ def test_reader_knows_file_size_for_progress(tmp_path: Path) -> None:
     reader = NdjsonSource(path)
     assert reader.total_bytes == 13
     assert NdjsonSource("-").total_bytes is None
+
+
+def test_a_checkpoint_moves_as_soon_as_records_settle_not_a_second_later(tmp_path: Path) -> None:
+    events = tmp_path / "events.ndjson"
+    events.write_text("".join(json.dumps({"type": "track", "event": str(i)}) + "\n" for i in range(1, 7)))
+    checkpoint = tmp_path / "cp.json"
+
+    def position() -> tuple[int, list[list[int]]]:
+        saved = json.loads(checkpoint.read_text())
+        return saved["line"], saved["settled_after"]
+
+    async def main() -> list[tuple[int, list[list[int]]]]:
+        source = NdjsonSource(events, checkpoint=checkpoint, chunk_bytes=64)
+        seen: list[Record] = []
+        async for batch in source.batches():
+            seen.extend(batch)
+        moves = []
+        for record in (seen[0], seen[1], seen[4]):  # lines 1, 2, then 5 out of order
+            source.settled(record, Outcome("delivered"))
+            await asyncio.sleep(0.05)
+            moves.append(position())
+        for record in seen[2:4] + seen[5:]:
+            source.settled(record, Outcome("delivered"))
+        source.close()
+        moves.append(position())
+        return moves
+
+    assert asyncio.run(main()) == [(1, []), (2, []), (2, [[5, 5]]), (6, [])]
+
+
+def test_lines_settled_behind_an_unsettled_first_line_are_checkpointed_as_ranges(tmp_path: Path) -> None:
+    events = tmp_path / "events.ndjson"
+    lines = [json.dumps({"type": "track", "event": str(i)}) + "\n" for i in range(1, 41)]
+    lines[20] = "\n"  # a blank line inside the settled span
+    events.write_text("".join(lines))
+    checkpoint = tmp_path / "cp.json"
+
+    async def main() -> dict[str, object]:
+        source = NdjsonSource(events, checkpoint=checkpoint, chunk_bytes=100)
+        seen = [record async for batch in source.batches() for record in batch]
+        for record in seen[1:]:  # all but line 1, a retry that never ends, say
+            source.settled(record, Outcome("delivered"))
+        await asyncio.sleep(0.05)
+        saved: dict[str, object] = json.loads(checkpoint.read_text())
+        source.close()
+        return saved
+
+    saved = asyncio.run(main())
+    assert (saved["line"], saved["settled_after"]) == (0, [[2, 40]])

@@ -106,8 +106,11 @@ class Checkpoint:
             offset, saved["line"], prefix, frozenset(_expand(saved.get("settled_after", [])))
         )
 
-    def write(self, offset: int, line: int, prefix_sha256: str, settled_after: list[int]) -> None:
-        """Record that everything below ``offset`` (``line`` lines) is settled, and ``settled_after`` too."""
+    def write(
+        self, offset: int, line: int, prefix_sha256: str, settled_after: list[tuple[int, int]]
+    ) -> None:
+        """Record that everything below ``offset`` (``line`` lines) is settled, and the line ranges
+        ``settled_after`` (first and last line, inclusive) too."""
         assert self._head is not None, "resume() first"
         data = {
             "format": FORMAT,
@@ -160,14 +163,14 @@ class Checkpoint:
         return dict(data)
 
 
-def _ranges(lines: list[int]) -> list[list[int]]:
-    """``[3, 4, 5, 9]`` as ``[[3, 5], [9, 9]]``."""
+def _ranges(spans: list[tuple[int, int]]) -> list[list[int]]:
+    """``[(3, 4), (5, 5), (9, 9)]`` as ``[[3, 5], [9, 9]]`` (adjacent spans merged)."""
     out: list[list[int]] = []
-    for line in sorted(lines):
-        if out and out[-1][1] == line - 1:
-            out[-1][1] = line
+    for first, last in sorted(spans):
+        if out and out[-1][1] >= first - 1:
+            out[-1][1] = max(out[-1][1], last)
         else:
-            out.append([line, line])
+            out.append([first, last])
     return out
 
 

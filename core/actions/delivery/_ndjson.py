@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -305,8 +306,6 @@ _EOF: Final = None
 #: A chunk as the reading thread hands it over: the chunk, its hash states (checkpointing), its
 #: records (when parsed in the thread); or records of a JSON array; or an error; or the end.
 _Item = tuple[RawChunk, Any, "list[Record] | None"] | list[Record] | BaseException | None
-#: How often, at most, a moving checkpoint is written.
-CHECKPOINT_INTERVAL_S: Final = 1.0
 
 
 class _Line:
@@ -321,17 +320,35 @@ class _Line:
 
 
 class _Chunk:
-    """A chunk handed to the engine, kept until every line in it is settled (checkpointing only)."""
+    """A chunk handed to the engine, kept until every line in it is settled (checkpointing only).
 
-    __slots__ = ("end_state", "last_line", "lines", "next", "raw", "start_state")
+    Its bytes are not kept (a long retry at the head must not hold the input in memory): the
+    checkpoint reads back, from the file, the part of the head chunk it hashes.
+    """
+
+    __slots__ = ("end", "end_state", "first_line", "last_line", "lines", "next", "offset", "start_state")
 
     def __init__(self, raw: RawChunk, states: tuple[Any, Any], lines: list[_Line] | None) -> None:
-        self.raw = raw
+        self.offset, self.end, self.first_line = raw.offset, raw.end, raw.first_line
         self.start_state, self.end_state = states
+        #: Its lines with records (``None``: not parsed yet); ``[]`` once all are settled.
         self.lines = lines
         self.next = 0  # lines[:next] are settled
         count = 1 if raw.preview is not None else raw.data.count(b"\n") + (not raw.data.endswith(b"\n"))
         self.last_line = raw.first_line + count - 1
+
+    def settled_above(self, offset: int) -> list[tuple[int, int]]:
+        """Ranges of its lines that are settled and end after ``offset`` (settled out of order)."""
+        lines = self.lines
+        if not lines:
+            return []
+        if self.next == 0 and all(line.open == 0 for line in lines):
+            self.lines = []  # settled entirely, but behind the head: its span says it all
+            self.next = 0
+            return [(self.first_line, self.last_line)]
+        return [
+            (line.number, line.number) for line in lines[self.next :] if line.open == 0 and line.end > offset
+        ]
 
 
 class NdjsonSource:
@@ -385,12 +402,14 @@ class NdjsonSource:
         self._chunks: deque[_Chunk] = deque()
         self._unparsed: dict[int, _Chunk] = {}
         self._done: _Chunk | None = None  # the last chunk settled entirely
-        self._dirty = False
-        self._written_at = 0.0
+        self._dirty = False  # settled more than the checkpoint file says
+        self._writer: _CheckpointWriter | None = None
+        self._fd = -1
         if checkpoint is not None:
             self._checkpoint = Checkpoint(checkpoint, self.name)
             self._stream = self._identified_stream()
-            self.start = self._checkpoint.resume(self._stream.fileno())
+            self._fd = os.dup(self._stream.fileno())  # hashes the head chunk again; the reader closes its own
+            self.start = self._checkpoint.resume(self._fd)
             self.bytes_read = self.start.offset
 
     @property
@@ -472,13 +491,22 @@ class NdjsonSource:
             return
         line.open -= 1
         if line.open == 0:
+            self._dirty = True  # even out of order: the checkpoint lists lines settled above its position
             self._advance()
 
     def close(self) -> None:
         """Write the checkpoint one last time (everything settled by now is in it)."""
         self._stopped.set()
-        if self._checkpoint is not None and self._dirty:
-            self._write_checkpoint()
+        try:
+            if self._writer is not None:
+                self._writer.close()
+            if self._checkpoint is not None and self._dirty:
+                self._checkpoint.write(*self._position())
+                self._dirty = False
+        finally:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
 
     def stop(self) -> None:
         """Stop reading at the next chunk boundary."""
@@ -523,31 +551,38 @@ class NdjsonSource:
             self._chunks.popleft()
             self._done = head
             self._dirty = True
-        if self._dirty and _monotonic() - self._written_at >= CHECKPOINT_INTERVAL_S:
-            self._write_checkpoint()
+        if self._dirty:
+            if self._writer is None:
+                assert self._checkpoint is not None
+                try:
+                    self._writer = _CheckpointWriter(self._checkpoint, self._take_position)
+                except RuntimeError:  # no event loop (a source driven by hand): write now
+                    self._checkpoint.write(*self._position())
+                    self._dirty = False
+                    return
+            self._writer.wanted()
 
-    def _write_checkpoint(self) -> None:
-        assert self._checkpoint is not None
+    def _take_position(self) -> tuple[int, int, str, list[tuple[int, int]]] | None:
+        """The position to write now, if it moved since the last write."""
+        if not self._dirty:
+            return None
+        self._dirty = False
+        return self._position()
+
+    def _position(self) -> tuple[int, int, str, list[tuple[int, int]]]:
+        """What a checkpoint written now records: offset, line, prefix hash, settled lines above."""
         head = self._chunks[0] if self._chunks else None
         if head is not None and head.lines and head.next > 0:
             line = head.lines[head.next - 1]
             offset, number = line.end, line.number
             state = head.start_state.copy()
-            state.update(head.raw.data[: offset - head.raw.offset])
+            state.update(os.pread(self._fd, offset - head.offset, head.offset))
         elif self._done is not None:
-            offset, number, state = self._done.raw.end, self._done.last_line, self._done.end_state
+            offset, number, state = self._done.end, self._done.last_line, self._done.end_state
         else:
             offset, number, state = self.start.offset, self.start.line, self.start.prefix
-        settled_after = [
-            line.number
-            for entry in self._chunks
-            if entry.lines
-            for line in entry.lines[entry.next :]
-            if line.open == 0 and line.end > offset
-        ]
-        self._checkpoint.write(offset, number, state.hexdigest(), settled_after)
-        self._dirty = False
-        self._written_at = _monotonic()
+        settled_after = [span for entry in self._chunks for span in entry.settled_above(offset)]
+        return offset, number, state.hexdigest(), settled_after
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -662,10 +697,69 @@ def _lines_of(records: list[Record]) -> list[_Line]:
     return list(seen.values())
 
 
-def _monotonic() -> float:
-    import time
+class _CheckpointWriter:
+    """Writes a moving checkpoint in a thread of its own, as soon as the previous write is done.
 
-    return time.monotonic()
+    Writing right after records settle is what bounds the re-sends after ``kill -9`` to what was
+    in flight; the thread keeps the event loop free while the file is flushed to disk. Writes
+    never overlap, and each records the position as it is when the write starts (taken on the
+    event loop's thread, which owns the bookkeeping), so a run settling records faster than the
+    disk writes simply writes less often.
+    """
+
+    def __init__(
+        self, checkpoint: Checkpoint, take: Callable[[], tuple[int, int, str, list[tuple[int, int]]] | None]
+    ) -> None:
+        self._checkpoint = checkpoint
+        self._take = take
+        self._loop = asyncio.get_running_loop()
+        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="actions-checkpoint")
+        self._writing: concurrent.futures.Future[None] | None = None
+        self._scheduled = False
+        self._error: BaseException | None = None
+
+    def wanted(self) -> None:
+        """Records settled: write once the current callbacks are done (one write for a burst)."""
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        if not self._scheduled and self._writing is None:
+            self._scheduled = True
+            self._loop.call_soon(self._start)
+
+    def _start(self) -> None:
+        self._scheduled = False
+        if self._writing is not None:
+            return
+        position = self._take()
+        if position is None:
+            return
+        self._writing = self._thread.submit(self._checkpoint.write, *position)
+        self._writing.add_done_callback(self._finished_in_thread)
+
+    def _finished_in_thread(self, future: concurrent.futures.Future[None]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed: close() collects the result
+            self._loop.call_soon_threadsafe(self._finished, future)
+
+    def _finished(self, future: concurrent.futures.Future[None]) -> None:
+        if future is not self._writing:
+            return
+        self._writing = None
+        error = future.exception()
+        if error is not None:
+            self._error = error
+        self._start()  # what settled meanwhile
+
+    def close(self) -> None:
+        """Wait for the write under way (its error, if any, is raised)."""
+        writing, self._writing = self._writing, None
+        self._thread.shutdown(wait=True)
+        error = self._error
+        if writing is not None:
+            error = writing.exception() or error
+        if error is not None:
+            self._error = None
+            raise error
 
 
 def read_events(source: str | Path | IO[bytes] = "-", **options: Any) -> NdjsonSource:
