@@ -198,14 +198,14 @@ class _LineSplitter:
 
     def end(self) -> list[RawChunk]:
         if self._skipping is not None:
-            return [self._too_long()]
-        if not self._partial:
+            return [self._too_long(unterminated=True)]
+        if not self._partial.strip():  # left unread: the next run reads it once it is a whole line
             return []
         body, self._partial = self._partial, b""
-        return [self._chunk(body, 1)]
+        return [self._chunk(body, 1, unterminated=True)]
 
-    def _chunk(self, body: bytes, lines: int) -> RawChunk:
-        chunk = RawChunk(self._lines + 1, body, self._offset, self._offset + len(body))
+    def _chunk(self, body: bytes, lines: int, unterminated: bool = False) -> RawChunk:
+        chunk = RawChunk(self._lines + 1, body, self._offset, self._offset + len(body), None, unterminated)
         if self._digest is not None:
             start = self._digest.copy()
             self._digest.update(body)
@@ -214,9 +214,11 @@ class _LineSplitter:
         self._offset = chunk.end
         return chunk
 
-    def _too_long(self) -> RawChunk:
+    def _too_long(self, unterminated: bool = False) -> RawChunk:
         self._lines += 1
-        chunk = RawChunk(self._lines, b"", self._offset, self._offset + self._skipped, self._skipping or b"")
+        chunk = RawChunk(
+            self._lines, b"", self._offset, self._offset + self._skipped, self._skipping or b"", unterminated
+        )
         if self._digest is not None:
             self.states[chunk.offset] = (self._skip_start, self._digest.copy())
         self._offset = chunk.end
@@ -436,8 +438,7 @@ class NdjsonSource:
                 f"{what} is not a regular file (a pipe or a terminal): give --events FILE, or redirect "
                 "a file (< FILE)"
             )
-        first = os.pread(fd, 4096, 0).lstrip()[:1]
-        if first == b"[":
+        if _first_byte(fd) == b"[":
             stream.close()
             raise ConfigurationError(f"{what} is a JSON array: checkpoints need NDJSON (one event per line)")
         return stream
@@ -515,22 +516,30 @@ class NdjsonSource:
     # --- checkpoints -------------------------------------------------------------------------------
 
     def _parse(self, chunk: RawChunk) -> list[Record]:
-        """``parse_chunk``, plus (checkpointing) one token per line shared by that line's records."""
+        """``parse_chunk``, plus (checkpointing) one token per line shared by that line's records.
+
+        An unterminated last line is read, but its token never settles: the checkpoint stays at
+        the line boundary before it, so once its writer finishes it the next run reads it whole.
+        """
         if self._checkpoint is None:
             return parse_chunk(chunk, self.interpret)
         skip = self.start.settled_lines
+        held = int(chunk.unterminated)
         if chunk.preview is not None:
             record = _too_long(chunk)
-            record.origin = _Line(chunk.first_line, chunk.end, 0 if chunk.first_line in skip else 1)
+            record.origin = _Line(chunk.first_line, chunk.end, (0 if chunk.first_line in skip else 1) + held)
             return [record]
         out: list[Record] = []
         position, number = chunk.offset, chunk.first_line
-        for text in chunk.data.split(b"\n"):
+        pieces = chunk.data.split(b"\n")
+        last = len(pieces) - 1
+        for index, text in enumerate(pieces):
             position = min(position + len(text) + 1, chunk.end)
             if text.strip():
                 records = self.interpret(text, number)
                 if records:
-                    token = _Line(number, position, 0 if number in skip else len(records))
+                    unsettled = 0 if number in skip else len(records)
+                    token = _Line(number, position, unsettled + (held if index == last else 0))
                     for record in records:
                         record.origin = token
                     out.extend(records)
@@ -685,6 +694,17 @@ class NdjsonSource:
             elif splitter is not None:
                 pass_on(splitter.end())
         hand_over(_EOF)
+
+
+def _first_byte(fd: int) -> bytes:
+    """The first byte of the open file ``fd`` that is not JSON white space (``b""`` if none)."""
+    offset = 0
+    while block := os.pread(fd, 64 * 1024, offset):
+        rest = block.lstrip(b" \t\r\n")
+        if rest:
+            return rest[:1]
+        offset += len(block)
+    return b""
 
 
 def _lines_of(records: list[Record]) -> list[_Line]:

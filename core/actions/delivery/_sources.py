@@ -103,7 +103,8 @@ class RawChunk:
     """Complete NDJSON lines as read, not parsed yet: ``data`` starts at line ``first_line``, byte ``offset``.
 
     ``preview`` marks a line too long to keep: ``data`` is empty and the line is reported with
-    ``preview`` (its first bytes) instead of being parsed.
+    ``preview`` (its first bytes) instead of being parsed. ``unterminated`` marks the input's
+    last line when it has no newline: its writer may not have finished it.
     """
 
     first_line: int
@@ -111,6 +112,7 @@ class RawChunk:
     offset: int = 0
     end: int = 0
     preview: bytes | None = None
+    unterminated: bool = False
 
 
 class Source(Protocol):
