@@ -391,13 +391,6 @@ def test_checkpoint_is_passed_to_the_plugin_source_as_a_setting(plugin: Path, wo
     assert hook.received == [] and everything.received == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an exception other than ConfigurationError raised by a plugin's source factory (here "
-    "FileNotFoundError from open()) escapes the CLI as a traceback with exit code 1: "
-    "SourceConfig.create (_pipeline.py: `registry.source(self.type).factory(SourceOptions(...))`) "
-    "and _run.py _run_source do not wrap foreign code, unlike Registry's hook calls",
-)
 def test_a_source_factory_that_raises_gives_one_clear_line_and_exit_2(plugin: Path, work: Path) -> None:
     source = '[sources.mine]\ntype = "csv-rows"\npath = "missing.csv"\nlog = "settled.log"\n'
     with local_server() as hook, local_server() as everything:
@@ -429,12 +422,6 @@ def test_in_strict_mode_a_plugin_whose_hook_raises_is_an_error(site: Path) -> No
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Registry.destination() adds '(N plugin(s) failed to load: ...; see `actions plugins`)' "
-    "to an unknown slug, but Registry._lookup (behind source() and enricher()) does not, so a run "
-    "whose source plugin failed to register only says the source is not installed",
-)
 def test_a_run_needing_a_source_whose_plugin_failed_says_that_a_plugin_failed(site: Path, work: Path) -> None:
     install(site, BROKEN_PLUGIN)
     with local_server() as hook, local_server() as everything:

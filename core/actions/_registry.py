@@ -123,7 +123,15 @@ class Registry:
             close = difflib.get_close_matches(name, list(table), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             known = ", ".join(sorted(table)) or "none"
-            raise ConfigurationError(f"no {what} {name!r}{hint} (installed: {known})") from None
+            failed = self._failed()
+            raise ConfigurationError(f"no {what} {name!r}{hint} (installed: {known}){failed}") from None
+
+    def _failed(self) -> str:
+        """What to add to "not installed": plugins that failed to load may be why."""
+        failed = [f.name for f in self.failures]
+        if not failed:
+            return ""
+        return f" ({len(failed)} plugin(s) failed to load: {', '.join(failed)}; see `actions plugins`)"
 
     def _record_failure(self, name: str, exc: Exception) -> None:
         info = next((p for p in self.plugins if p.name == name), None)
@@ -155,13 +163,8 @@ class Registry:
         close = difflib.get_close_matches(slug, list(self._destinations), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         installed = ", ".join(sorted(self._destinations)) or "none"
-        failed = [f.name for f in self.failures]
-        extra = (
-            f" ({len(failed)} plugin(s) failed to load: {', '.join(failed)}; see `actions plugins`)"
-            if failed
-            else ""
-        )
-        raise UnknownDestinationError(f"no destination {slug!r}{hint} (installed: {installed}){extra}")
+        failed = self._failed()
+        raise UnknownDestinationError(f"no destination {slug!r}{hint} (installed: {installed}){failed}")
 
     def enrichers_of(self, slug: str) -> list[EnricherSpec]:
         """The enrichers offered by the plugin that registered destination ``slug``."""

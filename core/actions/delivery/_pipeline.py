@@ -252,7 +252,21 @@ class SourceConfig:
     destinations: list[str] | None = None
 
     def create(self, registry: Registry) -> Source:
-        return registry.source(self.type).factory(SourceOptions(self.name, self.params))
+        """The source, made by its plugin's factory; whatever that raises is one ConfigurationError."""
+        factory = registry.source(self.type).factory
+        try:
+            return factory(SourceOptions(self.name, self.params))
+        except ConfigurationError:
+            raise
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            raise ConfigurationError(
+                f"source {self.name!r} ({self.type}) cannot start: {exc.strerror or exc}{where}"
+            ) from exc
+        except Exception as exc:  # a plugin's code: its failure named, not a traceback
+            raise ConfigurationError(
+                f"source {self.name!r} ({self.type}) cannot start: {type(exc).__name__}: {exc}"
+            ) from exc
 
 
 @dataclass
