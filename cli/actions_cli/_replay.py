@@ -18,24 +18,38 @@ __all__ = ["replay_command"]
 
 
 def recorded_destination(path: str | Path) -> str | None:
-    """The destination named by the first dead-letter record (``None`` for an empty file)."""
-    with open(path, encoding="utf-8", newline="\n") as stream:
+    """The one destination the records of a dead-letter file name (``None`` for an empty file).
+
+    Raises:
+        ConfigurationError: the file is not dead letters, names no destination, or names several
+            (each record must go back where it failed, which takes --config).
+    """
+    named: dict[str, None] = {}
+    records = 0
+    with open(path, encoding="utf-8", newline="\n", errors="replace") as stream:
         for text in stream:
             if not text.strip():
                 continue
             try:
                 record = json.loads(text)
             except ValueError:
-                raise ConfigurationError(
-                    f"{path} is not a dead-letter file: its first record is not JSON"
-                ) from None
+                if records == 0:
+                    raise ConfigurationError(
+                        f"{path} is not a dead-letter file: its first record is not JSON"
+                    ) from None
+                continue  # the replay reports it, with its line
+            records += 1
             slug = (record.get("slug") or record.get("destination")) if isinstance(record, dict) else None
-            if not isinstance(slug, str):
-                raise ConfigurationError(
-                    f"{path}: the first record names no destination; pass --destination (or --config)"
-                )
-            return slug
-    return None
+            if isinstance(slug, str):
+                named.setdefault(slug)
+    if records and not named:
+        raise ConfigurationError(f"{path}: no record names a destination; pass --destination (or --config)")
+    if len(named) > 1:
+        raise ConfigurationError(
+            f"{path} holds dead letters of several destinations ({', '.join(named)}): replay it with "
+            "--config FILE, which sends each back to its own, or choose one with --destination"
+        )
+    return next(iter(named), None)
 
 
 def default_output(path: str | Path) -> str:
@@ -46,7 +60,11 @@ def default_output(path: str | Path) -> str:
 
 @click.command("replay")
 @click.argument("dead_letter_file", type=click.Path(dir_okay=False, exists=True))
-@click.option("--destination", "slug", help="Destination slug [default: the one recorded in the file].")
+@click.option(
+    "--destination",
+    "slug",
+    help="Destination slug, for every record [default: the one the file's records name].",
+)
 @delivery_options
 def replay_command(dead_letter_file: str, slug: str | None, **options: Any) -> None:
     """Send the events of DEAD_LETTER_FILE again, through the same path as `actions run`.

@@ -144,3 +144,28 @@ def test_a_file_that_is_not_dead_letters_is_a_configuration_error(work: Path) ->
     result = invoke("replay", "dl.ndjson")
     assert result.exit_code == 2
     assert "not a dead-letter file" in result.stderr
+
+
+def test_a_file_of_several_destinations_is_refused_without_config(work: Path) -> None:
+    records = [
+        {"destination": "webhook", "action": "send", "event": track(1)},
+        {"destination": "amplitude", "action": "logEventV2", "event": track(2)},
+    ]
+    (work / "dl.ndjson").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = invoke("replay", "dl.ndjson")
+    assert result.exit_code == 2
+    assert "several destinations (webhook, amplitude)" in result.stderr
+    assert "--config" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_records_without_a_destination_take_the_one_the_others_name(work: Path) -> None:
+    records = [
+        {"raw": "{not json", "code": "INVALID_JSON", "line": 1},
+        {"destination": "webhook", "action": "send", "event": track(2)},
+    ]
+    (work / "dl.ndjson").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    with local_server() as server:
+        result = invoke("replay", "dl.ndjson", "--settings", write_settings(work, server), "-q")
+        assert server.bodies() == [track(2)]
+    assert result.exit_code == 1  # the unreadable line is unreadable still
+    assert [r["code"] for r in iter_dead_letters(work / "dl.replay.ndjson")] == ["INVALID_JSON"]

@@ -126,7 +126,7 @@ class BatchOptions:
 class RunOptions:
     """The run as a whole."""
 
-    buffer: int = knob(5_000, "Most events in flight (read, not yet settled): bounds memory.", low=1)
+    buffer: int = knob(5_000, "Most events held in memory (read, not yet settled): bounds memory.", low=1)
     shutdown_timeout_s: float = knob(
         30.0,
         "On SIGINT/SIGTERM: time to finish in-flight work before it is dead-lettered.",
