@@ -345,7 +345,6 @@ class _Chunk:
             return []
         if self.next == 0 and all(line.open == 0 for line in lines):
             self.lines = []  # settled entirely, but behind the head: its span says it all
-            self.next = 0
             return [(self.first_line, self.last_line)]
         return [
             (line.number, line.number) for line in lines[self.next :] if line.open == 0 and line.end > offset
@@ -500,9 +499,8 @@ class NdjsonSource:
         try:
             if self._writer is not None:
                 self._writer.close()
-            if self._checkpoint is not None and self._dirty:
-                self._checkpoint.write(*self._position())
-                self._dirty = False
+            if self._checkpoint is not None:
+                self._write_now()
         finally:
             if self._fd >= 0:
                 os.close(self._fd)
@@ -565,10 +563,15 @@ class NdjsonSource:
                 try:
                     self._writer = _CheckpointWriter(self._checkpoint, self._take_position)
                 except RuntimeError:  # no event loop (a source driven by hand): write now
-                    self._checkpoint.write(*self._position())
-                    self._dirty = False
+                    self._write_now()
                     return
             self._writer.wanted()
+
+    def _write_now(self) -> None:
+        assert self._checkpoint is not None
+        position = self._take_position()
+        if position is not None:
+            self._checkpoint.write(*position)
 
     def _take_position(self) -> tuple[int, int, str, list[tuple[int, int]]] | None:
         """The position to write now, if it moved since the last write."""
@@ -759,7 +762,8 @@ class _CheckpointWriter:
             self._checkpoint.write(*position)
         except Exception as exc:  # raised to whoever settles next, or by close()
             self._error = exc
-        self._not_before = self._loop.time() + self.SPACING * (self._loop.time() - started)
+        finished = self._loop.time()
+        self._not_before = finished + self.SPACING * (finished - started)
 
     def close(self) -> None:
         """Cancel a write still waiting (the caller writes the last one); raise a write's error."""
