@@ -149,3 +149,28 @@ def test_ctrl_c_to_the_whole_process_group_with_workers_is_one_graceful_stop(tmp
     assert stderr.count("stopping") == 1  # the workers did not relay it as a second signal
     assert report["delivered"] == report["events_in"] == len(received)
     assert dead == []
+
+
+@pytest.mark.slow
+def test_sigterm_while_stdin_is_open_but_idle_drains_and_exits(tmp_path: Path) -> None:
+    """A producer that sent some lines and then nothing: the reading thread is blocked on the pipe."""
+    with local_server() as server:
+        _, settings = write_inputs(tmp_path, server)
+        process = start(tmp_path, Path("-"), settings, stdin=subprocess.PIPE)
+        assert process.stdin is not None
+        for i in range(1, 6):
+            process.stdin.write(
+                json.dumps({"type": "track", "event": "E", "userId": "u", "messageId": f"line{i}"})
+            )
+            process.stdin.write("\n")
+        process.stdin.flush()
+        wait_for(server, 5, process)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)  # with stdin still open, as the producer keeps it
+        _, stderr = process.communicate()
+        report, dead, received = outcome(tmp_path, server)
+    assert "Fatal Python error" not in stderr
+    assert process.returncode == 1, stderr  # it used to abort (-6: SIGABRT) at interpreter shutdown
+    assert "SIGTERM: stopping" in stderr
+    assert report["stopped"] == "signal" and report["events_in"] == report["delivered"] == 5
+    assert sorted(received) == [f"line{i}" for i in range(1, 6)] and dead == []
