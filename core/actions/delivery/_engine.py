@@ -20,7 +20,6 @@ import contextlib
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
@@ -380,9 +379,7 @@ class Engine:
                     if future is not None:
                         try:
                             prepared = await future
-                        except BrokenProcessPool:  # a worker died: this chunk, and the rest, here
-                            pool.failed()
-                        except Exception:  # preparing failed there: here, each record fails on its own
+                        except Exception:  # a worker died: prepare this chunk here instead
                             prepared = None
                 finally:
                     self._awaiting_input = False
