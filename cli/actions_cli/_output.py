@@ -9,13 +9,15 @@ from typing import Any
 import click
 from actions import ActionsError, ConfigurationError, PluginLoadError
 
-__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "ActionsGroup", "fail", "print_json"]
+__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "ActionsGroup", "fail", "print_json"]
 
 EXIT_OK = 0
 #: Some events (or checks) failed.
 EXIT_FAILED = 1
 #: Usage or configuration error: nothing was attempted.
 EXIT_CONFIG = 2
+#: Stopped by SIGINT (Ctrl-C): what shells report for an interrupted command (128 + 2).
+EXIT_INTERRUPTED = 130
 
 
 class ActionsGroup(click.Group):

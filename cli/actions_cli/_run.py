@@ -39,7 +39,7 @@ from actions.delivery import (
     read_events,
 )
 
-from ._output import EXIT_FAILED, EXIT_OK
+from ._output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from ._settings_file import load_settings, read_config_file
 
 __all__ = [
@@ -330,14 +330,19 @@ def _echo(message: str, *, err: bool = False) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), (sys.stderr if err else sys.stdout).fileno())
 
 
-async def _drive(engine: Engine, source: Source, console: _Console) -> Report:
-    """Run the engine with signal handling (first signal: drain; second: stop now) and progress."""
+async def _drive(engine: Engine, source: Source, console: _Console) -> tuple[Report, str | None]:
+    """Run the engine with signal handling (first signal: drain; second: stop now) and progress.
+
+    Returns the report and the name of the first signal received (``None`` without one).
+    """
     loop = asyncio.get_running_loop()
     received = 0
+    first: str | None = None
 
     def on_signal(name: str) -> None:
-        nonlocal received
+        nonlocal received, first
         received += 1
+        first = first or name
         engine.stop(immediate=received > 1)  # first: whatever printing does next
         if received == 1:
             _echo(
@@ -352,9 +357,8 @@ async def _drive(engine: Engine, source: Source, console: _Console) -> Report:
             loop.add_signal_handler(sig, on_signal, sig.name)
             installed.append(sig)
     try:
-        if not console.progress:
-            return await engine.run(source)
-        return await _with_progress(engine, source)
+        report = await (engine.run(source) if not console.progress else _with_progress(engine, source))
+        return report, first
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
@@ -443,14 +447,6 @@ def _rich_summary(report: Report, sandboxes: dict[str, SandboxRun]) -> None:
 def _epilogue(report: Report) -> None:
     if report.authentication_error:
         click.echo(f"the destination rejected the credentials: {report.authentication_error}", err=True)
-    if report.stopped == "signal":
-        if report.left:
-            resume = f"; {report.left} unfinished event(s) left: run the same command again to continue"
-        elif report.last_line:
-            resume = f"; input taken in up to line {report.last_line}"
-        else:
-            resume = ""
-        click.echo(f"stopped early{resume}", err=True)
     if report.dead_letter_records and report.dead_letter_file:
         codes = ", ".join(f"{code} {count}" for code, count in sorted(report.dead_letter_codes.items()))
         click.echo(
@@ -561,18 +557,34 @@ def deliver(
             on_exchange=_dry_run_printer(lanes, dry_run_format) if dry_run else None,
         )
         _collect_garbage_less_often()
-        report = asyncio.run(_drive(engine, events, console))
+        report, signalled = asyncio.run(_drive(engine, events, console))
         if report_path:
             report.write(report_path)
         if json_summary:
             _echo(report.to_json())
         with contextlib.suppress(BrokenPipeError):
             _summarise(report, console, sandboxes)
+    if report.stopped == "signal":  # even with --quiet: it says how to go on
+        _echo(_stopped_early(report, resumable=events.redelivers), err=True)
     if report.error:
         _echo(f"Error: the run could not go to the end: {report.error}", err=True)
+    if report.stopped == "signal" and signalled == "SIGINT":
+        return EXIT_INTERRUPTED
     if report.dead_lettered or report.stopped:
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _stopped_early(report: Report, *, resumable: bool) -> str:
+    """The line after a stop on a signal: how to go on (with a checkpoint, the same command continues)."""
+    if resumable:
+        left = f"; {report.left} unfinished event(s) left" if report.left else ""
+        return f"stopped early{left}: run the same command again to continue"
+    return (
+        f"stopped early; input taken in up to line {report.last_line}"
+        if report.last_line
+        else "stopped early"
+    )
 
 
 def _collect_garbage_less_often() -> None:
@@ -657,7 +669,8 @@ def run_command(
     are appended to the dead-letter file with the reason, ready for `actions replay`.
 
     Exit code 0 when nothing was dead-lettered, 1 when some events were (or the run was
-    stopped early), 2 for usage or configuration errors (nothing was sent).
+    stopped early), 2 for usage or configuration errors (nothing was sent), 130 when stopped
+    by SIGINT (Ctrl-C).
     """
     if checkpoint_path is not None and options.get("dry_run"):
         raise click.UsageError("--checkpoint cannot be used with --dry-run: a dry run settles nothing")

@@ -690,12 +690,6 @@ def test_kill_9_at_random_moments_then_the_same_command_delivers_everything(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="kill -9 of `actions run --workers N` leaves its N forked workers running for ever (likely "
-    "because each forked worker holds a write end of the pool's call queue, so none sees EOF); they "
-    "ignore SIGTERM (_parallel._worker_started) and keep the parent's stdout/stderr open",
-)
 def test_kill_9_of_a_run_with_workers_leaves_no_worker_running(tmp_path: Path, many_events: Path) -> None:
     emulator = Emulator(EmulatorConfig())
     with serve(emulator) as server:

@@ -1,4 +1,7 @@
-"""A real ``actions run`` process stopped by SIGTERM mid-stream loses nothing it had taken in."""
+"""A real ``actions run`` process stopped by SIGTERM mid-stream loses nothing it had taken in.
+
+It exits 1 after SIGTERM, 130 after SIGINT (Ctrl-C), as shells report an interrupted command.
+"""
 
 from __future__ import annotations
 
@@ -129,7 +132,7 @@ def test_second_signal_stops_at_once(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
         report, dead, _ = outcome(tmp_path, server)
-    assert process.returncode == 1, stderr
+    assert process.returncode == 130, stderr
     assert report["events_in"] == report["delivered"] + report["filtered"] + report["dead_lettered"]
     assert len(dead) == report["dead_lettered"] > 0
 
@@ -145,7 +148,66 @@ def test_ctrl_c_to_the_whole_process_group_with_workers_is_one_graceful_stop(tmp
         os.killpg(process.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
         _, stderr = process.communicate(timeout=60)
         report, dead, received = outcome(tmp_path, server)
-    assert process.returncode == 1, stderr
+    assert process.returncode == 130, stderr
     assert stderr.count("stopping") == 1  # the workers did not relay it as a second signal
     assert report["delivered"] == report["events_in"] == len(received)
     assert dead == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGTERM, 1), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"]
+)
+def test_a_signal_while_stdin_is_open_but_idle_drains_and_exits(
+    tmp_path: Path, sig: signal.Signals, code: int
+) -> None:
+    """A producer that sent some lines and then nothing: the reading thread is blocked on the pipe."""
+    with local_server() as server:
+        _, settings = write_inputs(tmp_path, server)
+        process = start(tmp_path, Path("-"), settings, stdin=subprocess.PIPE)
+        assert process.stdin is not None
+        for i in range(1, 6):
+            process.stdin.write(
+                json.dumps({"type": "track", "event": "E", "userId": "u", "messageId": f"line{i}"})
+            )
+            process.stdin.write("\n")
+        process.stdin.flush()
+        wait_for(server, 5, process)
+        process.send_signal(sig)
+        process.wait(timeout=60)  # with stdin still open, as the producer keeps it
+        _, stderr = process.communicate()
+        report, dead, received = outcome(tmp_path, server)
+    assert "Fatal Python error" not in stderr
+    assert process.returncode == code, stderr  # it used to abort (-6: SIGABRT) at interpreter shutdown
+    assert f"{sig.name}: stopping" in stderr
+    assert stderr.splitlines()[-1] == "stopped early; input taken in up to line 5"
+    assert report["stopped"] == "signal" and report["events_in"] == report["delivered"] == 5
+    assert sorted(received) == [f"line{i}" for i in range(1, 6)] and dead == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_checkpointed_run_stopped_by_a_signal_says_to_run_the_same_command_again(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    with local_server(delay_s=0.01) as server:
+        events, settings = write_inputs(tmp_path, server)
+        lines = events.read_text(encoding="utf-8").splitlines(keepends=True)[:400]
+        events.write_text("".join(lines), encoding="utf-8")
+        resume = ("--checkpoint", str(tmp_path / "cp.json"), "--buffer", "20", "-q")
+        process = start(tmp_path, events, settings, *resume)
+        wait_for(server, 50, process)
+        process.send_signal(sig)
+        _, stderr = process.communicate(timeout=60)
+        stopped, _, _ = outcome(tmp_path, server)
+        again = start(tmp_path, events, settings, *resume)
+        _, again_stderr = again.communicate(timeout=120)
+        report, dead, received = outcome(tmp_path, server)
+    assert process.returncode == (130 if sig == signal.SIGINT else 1), stderr
+    # --quiet prints no summary, but says how to go on; and that is true:
+    assert stderr.splitlines()[-1].startswith("stopped early")
+    assert stderr.splitlines()[-1].endswith(": run the same command again to continue")
+    assert again.returncode == 0, again_stderr
+    assert 50 <= stopped["delivered"] < len(lines)
+    assert report["events_in"] == len(lines) - stopped["delivered"] and dead == []
+    assert sorted(received) == sorted(f"line{i}" for i in range(1, len(lines) + 1))  # each once

@@ -1,17 +1,30 @@
-"""Preparing payloads in worker processes changes nothing but speed: same outcomes, records, order."""
+"""Preparing payloads in worker processes changes nothing but speed: same outcomes, records, order.
+
+And nothing is lost or left behind when a worker, or the run, is killed: those tests run a real
+``actions run amplitude --workers 2`` process against the Amplitude emulator served on loopback.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import decimal
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from actions import Delivered, Failed, IntegrationError, ItemResult
-from actions.delivery import Engine, RunOptions, _parallel, dead_letter_reader, read_events
+from actions.delivery import Engine, RunOptions, _parallel, dead_letter_reader, iter_dead_letters, read_events
+from actions_amplitude.emulator import Emulator, EmulatorConfig, serve
 from delivery_fakes import SETTINGS, Calls, make_destination, track
 
 SUBSCRIPTIONS = [
@@ -120,3 +133,178 @@ def test_payloads_survive_the_trip_between_processes_exactly() -> None:
 
     unusual = {"when": datetime.date(2026, 11, 29), "amount": decimal.Decimal("1.50")}
     assert _parallel.decode(_parallel.encode((0, unusual, 1, None)))[1] == unusual  # pickled instead
+
+
+# --- killed workers, killed runs ------------------------------------------------------------------
+
+EVENTS = 100_000
+linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+
+
+def _stat(pid: int) -> tuple[str, int, int] | None:
+    """State, parent and process group of ``pid`` (None once gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return fields[0], int(fields[1]), int(fields[2])
+
+
+def _running(predicate: Any) -> list[int]:
+    """The processes (zombies left out) whose ``(state, parent, group)`` satisfy ``predicate``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) and stat[0] != "Z" and predicate(stat):
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until(condition: Any, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.fixture(scope="module")
+def many_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("input") / "events.ndjson"
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(EVENTS):
+            event = {
+                "type": "track",
+                "event": "Viewed",
+                "userId": f"user-{i % 500:05d}",
+                "messageId": f"m-{i:06d}",
+            }
+            out.write(json.dumps(event) + "\n")
+    return path
+
+
+@contextlib.contextmanager
+def run_with_workers(
+    work: Path, events: Path, emulator: Emulator, url: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``actions run amplitude --workers 2``, in a session of its own (cleaned up after)."""
+    settings = work / "settings.json"
+    settings.write_text(
+        json.dumps({"apiKey": "workers-key", "secretKey": "workers-secret"}), encoding="utf-8"
+    )
+    command = [
+        sys.executable, "-c", "from actions_cli import main; main()", "run", "amplitude",
+        "--settings", str(settings), "--base-url", url, "--events", str(events), "--workers", "2",
+        "--dead-letter", str(work / "dead.ndjson"), "--report", str(work / "report.json"), "-q",
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACTIONS_AMPLITUDE_")}
+    process = subprocess.Popen(
+        command, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        assert wait_until(lambda: emulator.stats.events_stored > 0 or process.poll() is not None, 60)
+        assert process.poll() is None, process.communicate()[1].decode()
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+@linux_only
+@pytest.mark.slow
+@pytest.mark.parametrize("killed", [1, 2], ids=["one-worker", "both-workers"])
+def test_workers_killed_mid_run_lose_nothing_and_the_run_finishes(
+    tmp_path: Path, many_events: Path, killed: int
+) -> None:
+    emulator = Emulator(EmulatorConfig())
+    with serve(emulator) as server, run_with_workers(tmp_path, many_events, emulator, server.url) as process:
+        workers = sorted(_running(lambda stat: stat[1] == process.pid))
+        assert len(workers) == 2
+        at_kill = emulator.stats.events_stored
+        for pid in workers[:killed]:
+            os.kill(pid, signal.SIGKILL)
+            time.sleep(0.05)
+        started = time.monotonic()
+        _, stderr = process.communicate(timeout=90)  # it used to hang here for ever
+        took = time.monotonic() - started
+        left = _running(lambda stat: stat[2] == process.pid)
+        stored = emulator.insert_ids()
+    message = stderr.decode()
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    dead = list(iter_dead_letters(tmp_path / "dead.ndjson")) if (tmp_path / "dead.ndjson").exists() else []
+    dead_ids = [record["event"]["messageId"] for record in dead]
+    assert process.returncode == 0, message
+    assert left == [], "a process of the run outlived it"
+    assert took < 60
+    lines = message.splitlines()
+    assert "Traceback" not in message and len(lines) == killed, message
+    said = [re.match(r"worker process (\d+) was killed by SIGKILL: ", line) for line in lines]
+    assert {int(match[1]) for match in said if match} == set(workers[:killed]), message
+    last = (
+        "the rest by the 1 worker(s) left"
+        if killed == 1
+        else "the rest of the input in the main process (slower)"
+    )
+    assert lines[-1].endswith(f"{last}; nothing is lost")
+    # Every event has exactly one outcome: in Amplitude once, or in the dead-letter file (none here).
+    assert set(stored) | set(dead_ids) == {f"m-{i:06d}" for i in range(EVENTS)}
+    assert max(stored.values()) == 1 and not set(stored) & set(dead_ids)
+    assert (report["events_in"], report["delivered"], report["stopped"]) == (EVENTS, EVENTS - len(dead), None)
+    assert at_kill < EVENTS / 2  # mid-run for sure
+    print(f"\nworker killed with {at_kill:,} events stored; the run ended {took:.1f}s later")
+
+
+@linux_only
+@pytest.mark.slow
+def test_sigterm_to_the_whole_process_group_with_workers_is_one_graceful_stop(
+    tmp_path: Path, many_events: Path
+) -> None:
+    """What a service manager does (systemd's default KillMode): the workers end, the run drains."""
+    emulator = Emulator(EmulatorConfig(latency_ms=20))
+    with serve(emulator) as server, run_with_workers(tmp_path, many_events, emulator, server.url) as process:
+        os.killpg(process.pid, signal.SIGTERM)
+        _, stderr = process.communicate(timeout=90)
+        left = _running(lambda stat: stat[2] == process.pid)
+        stored = emulator.insert_ids()
+    message = stderr.decode()
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert process.returncode == 1, message
+    assert left == []
+    assert message.count("SIGTERM: stopping") == 1 and "Traceback" not in message
+    assert report["stopped"] == "signal" and 0 < report["events_in"] < EVENTS
+    taken_in = {f"m-{i:06d}" for i in range(report["last_line"])}
+    assert report["delivered"] == report["events_in"] == len(taken_in) and report["dead_lettered"] == 0
+    assert set(stored) == taken_in and max(stored.values()) == 1
+
+
+_POOL_SCRIPT = """
+import multiprocessing, sys, time
+from actions.delivery import _parallel
+if sys.argv[1] == "no-prctl":
+    _parallel._parent_death_signal = lambda: False
+pool = _parallel.PreparePool(2, lambda record: [], lambda data, line: [])
+print(*(process.pid for process in multiprocessing.active_children()), flush=True)
+time.sleep(120)
+"""
+
+
+@linux_only
+@pytest.mark.parametrize("how", ["prctl", "no-prctl"])
+def test_workers_end_when_their_parent_is_killed(how: str) -> None:
+    """``kill -9`` of the parent: ``prctl(PR_SET_PDEATHSIG)`` on Linux, else workers watch their parent."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _POOL_SCRIPT, how], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        assert process.stdout is not None
+        workers = [int(pid) for pid in process.stdout.readline().split()]
+        assert len(workers) == 2 and all(_stat(pid) for pid in workers)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        gone = wait_until(lambda: not _running(lambda stat: stat[2] == process.pid), 10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+    assert gone, f"workers {workers} still running after kill -9 of their parent"

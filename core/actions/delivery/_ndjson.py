@@ -604,7 +604,13 @@ class NdjsonSource:
         if self._source == "-":
             import sys
 
-            return sys.stdin.buffer, False
+            try:
+                fd = sys.stdin.fileno()
+            except (AttributeError, OSError, ValueError):  # replaced by a stream without a descriptor
+                return sys.stdin.buffer, False
+            # Unbuffered, so without sys.stdin's lock: this thread, blocked on an idle pipe when a
+            # run stops, would hold it, and interpreter shutdown aborts (SIGABRT) on a held lock.
+            return open(fd, "rb", buffering=0, closefd=False), True
         if isinstance(self._source, str | Path):
             return open(self._source, "rb"), True
         return self._source, False

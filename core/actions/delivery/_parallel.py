@@ -9,32 +9,62 @@ JSON-like data), with their batch size already measured.
 
 Workers are forked (they inherit the destination and subscriptions as configured, including
 code that could not be pickled), so this needs the ``fork`` start method: Linux and macOS.
+
+Each worker has a pipe of its own, served by a thread of the engine's process: a worker that
+dies, even half-way through writing a result, ends only its own pipe (``concurrent.futures``'
+pool shares one result queue and lock between workers, and hangs when one dies holding it). A
+worker holds nothing but the chunk it is preparing, so losing one loses nothing: that chunk is
+prepared in the engine's process, and the others go on; once none is left, the engine prepares
+everything (workers cannot be forked again once threads run). Workers die with their parent,
+even on ``kill -9``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import logging
 import marshal
 import multiprocessing
+import os
 import pickle
+import queue
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from typing import TypeAlias
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, Final, TypeAlias
 
 from .._errors import ConfigurationError
 from ._ndjson import Interpreter, parse_chunk
 from ._routes import Prepared
 from ._sources import RawChunk, Record
 
-__all__ = ["Encoded", "PreparePool", "decode", "encode"]
+__all__ = ["Encoded", "PreparePool", "WorkerDied", "decode", "encode"]
 
 #: One delivery as it travels between processes: the payload ``marshal``-ed (or pickled: flag).
 Encoded: TypeAlias = "tuple[int, bytes | None, bool, int, tuple[str, str, int | None, bool] | None]"
 #: Prepares one event: its deliveries in each destination lane, in lane order.
 PrepareFn: TypeAlias = Callable[[Record], "list[list[Prepared]]"]
+#: A chunk's records, prepared per lane (``None`` for input problems).
+Result: TypeAlias = "list[list[list[Encoded]] | None]"
 
 _state: tuple[PrepareFn, Interpreter] | None = None
+_log = logging.getLogger("actions.delivery")
+#: ``prctl`` option: the signal the kernel sends a process when its parent dies (Linux).
+_PR_SET_PDEATHSIG: Final = 1
+#: How often a worker without ``prctl`` checks that its parent is still there.
+_PARENT_POLL_S: Final = 0.25
+#: How long a worker whose pipe broke may take to be reaped, for the message saying how it ended.
+_REAPED_WITHIN_S: Final = 2.0
+
+
+class WorkerDied(RuntimeError):
+    """The worker preparing a chunk ended before answering."""
 
 
 def encode(item: Prepared) -> Encoded:
@@ -54,11 +84,11 @@ def decode(item: Encoded) -> Prepared:
     return index, (pickle.loads(blob) if pickled else marshal.loads(blob)), size, error
 
 
-def _work(chunk: RawChunk) -> list[list[list[Encoded]] | None]:
+def _work(chunk: RawChunk) -> Result:
     """In a worker: every record of ``chunk``, prepared per lane (``None`` for input problems)."""
     assert _state is not None, "worker started without state"
     prepare, interpret = _state
-    out: list[list[list[Encoded]] | None] = []
+    out: Result = []
     for record in parse_chunk(chunk, interpret):
         if record.event is None:
             out.append(None)
@@ -67,19 +97,84 @@ def _work(chunk: RawChunk) -> list[list[list[Encoded]] | None]:
     return out
 
 
-def _worker_started() -> None:
+def _serve(pipe: Connection, inherited: list[Connection], parent: int) -> None:
+    """A worker's life: chunks in, prepared chunks out, until the parent closes the pipe."""
+    for end in inherited:  # the parent's ends of the pipes, this one's included: only the parent's
+        end.close()
+    _worker_started(parent)
+    while True:
+        try:
+            chunk = pickle.loads(pipe.recv_bytes())
+        except EOFError:
+            return
+        try:
+            reply: tuple[bool, Any] = (True, _work(chunk))
+        except Exception as exc:  # the engine prepares this chunk itself: each record fails on its own
+            reply = (False, f"{type(exc).__name__}: {exc}")
+        pipe.send_bytes(pickle.dumps(reply, pickle.HIGHEST_PROTOCOL))
+
+
+def _worker_started(parent: int) -> None:
     # The parent decides when to stop (SIGINT reaches the whole process group from a terminal),
     # and a handler inherited from its event loop would report the signal to the parent again.
+    # SIGTERM keeps its default: a worker has nothing to finish.
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when ``parent`` ends, however it ends, even while it is preparing a chunk.
+
+    (Waiting for a chunk, it also sees its pipe end; a long chunk would keep it running on.)
+    """
+    if not _parent_death_signal():
+        watch = threading.Thread(
+            target=_watch_parent, args=(parent,), name="actions-parent-watch", daemon=True
+        )
+        watch.start()
+    if os.getppid() != parent:  # it died before the line above took effect
+        os._exit(1)
+
+
+def _parent_death_signal() -> bool:
+    """Ask Linux to SIGKILL this process when the thread that forked it (the engine's) ends."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    """The portable fallback: an orphan is adopted by another process, so its parent id changes."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_S)
+    os._exit(1)
+
+
+def _describe(code: int | None) -> str:
+    if code is None:
+        return "ended"
+    if code < 0:
+        with_name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        return f"was killed by {with_name}"
+    return f"exited with code {code}"
+
+
+_Job: TypeAlias = "tuple[RawChunk, asyncio.Future[Result]] | None"
 
 
 class PreparePool:
     """``workers`` forked processes running ``prepare`` over raw chunks.
 
     Create it before starting other threads (the reader): forking copies only the calling
-    thread, so no lock held by another thread is copied into the workers.
+    thread, so no lock held by another thread is copied into the workers. A chunk whose worker
+    dies fails with :class:`WorkerDied`; once no worker is left, :meth:`submit` returns ``None``.
+    Either way the caller prepares the chunk itself.
     """
 
     def __init__(self, workers: int, prepare: PrepareFn, interpret: Interpreter) -> None:
@@ -90,12 +185,89 @@ class PreparePool:
             )
         _state = (prepare, interpret)
         self.workers = workers
+        #: Why no worker is left (one line), once none is.
+        self.lost: str | None = None
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._alive = workers
+        self._lock = threading.Lock()  # guards _alive against submit()
         context = multiprocessing.get_context("fork")
-        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_started)
-        self._pool.submit(int).result()  # with fork, every worker starts on the first task: now
+        ends: list[Connection] = []
+        processes: list[BaseProcess] = []
+        for number in range(workers):
+            mine, theirs = context.Pipe()
+            ends.append(mine)
+            process: BaseProcess = context.Process(
+                target=_serve, args=(theirs, list(ends), os.getpid()), name=f"actions-worker-{number + 1}",
+                daemon=True,
+            )  # fmt: skip
+            process.start()
+            theirs.close()  # so that the pipe ends (EOF) when the worker does
+            processes.append(process)
+        for end, process in zip(ends, processes, strict=True):
+            threading.Thread(target=self._serve, args=(end, process), name=process.name, daemon=True).start()
 
-    def submit(self, chunk: RawChunk) -> asyncio.Future[list[list[list[Encoded]] | None]]:
-        return asyncio.get_running_loop().run_in_executor(self._pool, _work, chunk)
+    def submit(self, chunk: RawChunk) -> asyncio.Future[Result] | None:
+        """Prepare ``chunk`` in a worker; ``None`` once no worker is left."""
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        with self._lock:
+            if not self._alive:
+                return None
+            self._jobs.put((chunk, future))
+        return future
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Let the workers end (each sees its pipe close once its thread is done)."""
+        for _ in range(self.workers):
+            self._jobs.put(None)
+
+    def _serve(self, pipe: Connection, process: BaseProcess) -> None:
+        """One worker's thread: hands it one chunk at a time, and its answer back to the loop."""
+        try:
+            while (job := self._jobs.get()) is not None:
+                chunk, future = job
+                try:
+                    pipe.send_bytes(pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL))
+                    ok, value = pickle.loads(pipe.recv_bytes())
+                except (EOFError, OSError):
+                    _settle(future, WorkerDied(f"worker process {process.pid} ended"))
+                    self._died(process)
+                    return
+                _settle(future, value if ok else RuntimeError(value))
+        finally:
+            pipe.close()
+
+    def _died(self, process: BaseProcess) -> None:
+        process.join(_REAPED_WITHIN_S)
+        with self._lock:
+            self._alive -= 1
+            left = self._alive
+        if left:
+            plan = f"its chunk is prepared in the main process, the rest by the {left} worker(s) left"
+        else:
+            plan = "preparing its chunk and the rest of the input in the main process (slower)"
+            self.lost = f"no worker process left: {plan}"
+            while True:  # chunks no thread will take any more
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is not None:
+                    _settle(job[1], WorkerDied("no worker process left"))
+        _log.warning(
+            "worker process %s %s: %s; nothing is lost", process.pid, _describe(process.exitcode), plan
+        )
+
+
+def _settle(future: asyncio.Future[Result], value: Result | BaseException) -> None:
+    """From a worker's thread: complete ``future`` on its loop (unless it was given up on)."""
+
+    def done() -> None:
+        if future.done():
+            return
+        if isinstance(value, BaseException):
+            future.set_exception(value)
+        else:
+            future.set_result(value)
+
+    with contextlib.suppress(RuntimeError):  # the loop is closed: the run is over
+        future.get_loop().call_soon_threadsafe(done)
