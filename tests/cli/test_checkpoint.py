@@ -596,7 +596,7 @@ def start_and_kill(
         if process.poll() is None:
             process.kill()
             process.wait(timeout=30)
-        kill_group(process.pid)  # worker processes survive a kill -9 of their parent (see below)
+        kill_group(process.pid)  # a worker that outlives its parent would keep sending; never let one leak
     killed_at = time.monotonic()
     assert process.returncode == -signal.SIGKILL
     amplitude.wait_until_idle()
