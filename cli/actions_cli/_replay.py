@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,24 @@ from ._run import deliver, delivery_options
 __all__ = ["replay_command"]
 
 
-def recorded_destination(path: str | Path) -> str | None:
-    """The one destination the records of a dead-letter file name (``None`` for an empty file).
+def run_ids(path: str | Path) -> dict[str, int]:
+    """How many records of each run (``run_id``) a dead-letter file holds, in the order first seen."""
+    runs: dict[str, int] = {}
+    with open(path, encoding="utf-8", newline="\n", errors="replace") as stream:
+        for text in stream:
+            try:
+                record = json.loads(text) if text.strip() else None
+            except ValueError:
+                continue
+            run = record.get("run_id") if isinstance(record, dict) else None
+            if isinstance(run, str):
+                runs[run] = runs.get(run, 0) + 1
+    return runs
+
+
+def recorded_destination(path: str | Path, runs: Collection[str] = ()) -> str | None:
+    """The one destination the records of a dead-letter file (of ``runs``, if given) name
+    (``None`` for an empty file).
 
     Raises:
         ConfigurationError: the file is not dead letters, names no destination, or names several
@@ -38,6 +55,8 @@ def recorded_destination(path: str | Path) -> str | None:
                         f"{path} is not a dead-letter file: its first record is not JSON"
                     ) from None
                 continue  # the replay reports it, with its line
+            if runs and isinstance(record, dict) and record.get("run_id") not in runs:
+                continue
             records += 1
             slug = (record.get("slug") or record.get("destination")) if isinstance(record, dict) else None
             if isinstance(slug, str):
@@ -65,8 +84,16 @@ def default_output(path: str | Path) -> str:
     "slug",
     help="Destination slug, for every record [default: the one the file's records name].",
 )
+@click.option(
+    "--run",
+    "runs",
+    multiple=True,
+    metavar="RUN_ID",
+    help="Replay only the records of this run (repeatable): `actions run` prints its run id "
+    "[default: every record of the file].",
+)
 @delivery_options
-def replay_command(dead_letter_file: str, slug: str | None, **options: Any) -> None:
+def replay_command(dead_letter_file: str, slug: str | None, runs: tuple[str, ...], **options: Any) -> None:
     """Send the events of DEAD_LETTER_FILE again, through the same path as `actions run`.
 
     A failed delivery is replayed to the action it failed in only (an event delivered to its
@@ -77,8 +104,16 @@ def replay_command(dead_letter_file: str, slug: str | None, **options: Any) -> N
 
     Exit codes as for `actions run`.
     """
+    if runs:
+        present = run_ids(dead_letter_file)
+        missing = [run for run in runs if run not in present]
+        if missing:
+            known = ", ".join(present) or "none"
+            raise ConfigurationError(
+                f"{dead_letter_file} holds no dead letters of run {', '.join(missing)} (its runs: {known})"
+            )
     if options.get("config_path") is None:
-        slug = slug or recorded_destination(dead_letter_file)
+        slug = slug or recorded_destination(dead_letter_file, runs)
         if slug is None:
             click.echo(f"{dead_letter_file} holds no dead letters: nothing to replay", err=True)
             sys.exit(EXIT_OK)
@@ -92,7 +127,7 @@ def replay_command(dead_letter_file: str, slug: str | None, **options: Any) -> N
         options["dead_letter_path"] = output  # not the pipeline's own file: that may be this one
 
     def source(pipeline: Pipeline | None) -> tuple[Source, SourceConfig | None]:
-        return dead_letter_reader(dead_letter_file), None
+        return dead_letter_reader(dead_letter_file, runs=runs), None
 
     sys.exit(deliver(slug=slug, source=source, default_dead_letter=output, **options))
 

@@ -40,6 +40,7 @@ from actions.delivery import (
 )
 
 from ._output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ._paths import check_output
 from ._settings_file import load_settings, read_config_file
 
 __all__ = [
@@ -394,6 +395,8 @@ def _summarise(report: Report, console: _Console, sandboxes: dict[str, SandboxRu
         _rich_summary(report, sandboxes)
         return
     left = f", {report.left} left for the next run" if report.left else ""
+    if report.unrecorded:
+        left += f", {report.unrecorded} unrecorded (dead letters not written)"
     line = (
         f"{report.destination}: {report.events_in} events in: {report.delivered} delivered, "
         f"{report.filtered} filtered, {report.dead_lettered} dead-lettered{left}; "
@@ -402,9 +405,10 @@ def _summarise(report: Report, console: _Console, sandboxes: dict[str, SandboxRu
     click.echo(line, err=True)
     if len(report.destinations) > 1:
         for name, lane in report.destinations.items():
+            unrecorded = f", {lane.unrecorded} unrecorded" if lane.unrecorded else ""
             click.echo(
                 f"  {name}: {lane.delivered} delivered, {lane.filtered} filtered, {lane.dead_lettered} "
-                f"dead-lettered; {lane.requests} requests, {lane.retries} retries",
+                f"dead-lettered{unrecorded}; {lane.requests} requests, {lane.retries} retries",
                 err=True,
             )
     for name, sandbox in sandboxes.items():
@@ -450,8 +454,9 @@ def _epilogue(report: Report) -> None:
     if report.dead_letter_records and report.dead_letter_file:
         codes = ", ".join(f"{code} {count}" for code, count in sorted(report.dead_letter_codes.items()))
         click.echo(
-            f"{report.dead_letter_records} dead-letter record(s) ({codes}) in {report.dead_letter_file}; "
-            f"send them again with: actions replay {report.dead_letter_file}",
+            f"{report.dead_letter_records} dead-letter record(s) ({codes}) added to "
+            f"{report.dead_letter_file} by run {report.run_id}; send them again with: "
+            f"actions replay {report.dead_letter_file} --run {report.run_id}",
             err=True,
         )
 
@@ -513,6 +518,18 @@ def deliver(
     console = _Console(quiet=quiet, progress=progress)
     if dry_run and progress is None:
         console.progress = False  # the requests are printed on the same terminal
+    dead_letter: Any
+    if dead_letter_path is not None:
+        dead_letter = dead_letter_path
+        check_output(dead_letter, "--dead-letter", appended=True)
+    elif dry_run:
+        dead_letter = _dead_letter_printer
+    else:
+        dead_letter = (pipeline.dead_letter if pipeline else None) or default_dead_letter
+        named = pipeline is not None and pipeline.dead_letter is not None
+        check_output(dead_letter, "the dead-letter file" + ("" if named else " (default)"), appended=True)
+    if report_path:
+        check_output(report_path, "--report")
     with contextlib.ExitStack() as stack:
         events, source_config = source(pipeline)
         if pipeline is not None:
@@ -524,6 +541,9 @@ def deliver(
                     slug, settings_path, subscriptions_path, enrich, enrich_options, state_path
                 )
             ]
+        for config in configs:
+            if config.state:
+                check_output(config.state, f"the state file of {config.name}")
         sandboxes: dict[str, SandboxRun] = {}
         if sandbox:
             parsed = parse_emulator_options(emulator_options)
@@ -542,13 +562,6 @@ def deliver(
             for config in configs
         ]
         options = pipeline.run_options(values[RunOptions]) if pipeline else RunOptions(**values[RunOptions])
-        dead_letter: Any
-        if dead_letter_path is not None:
-            dead_letter = dead_letter_path
-        elif dry_run:
-            dead_letter = _dead_letter_printer
-        else:
-            dead_letter = (pipeline.dead_letter if pipeline else None) or default_dead_letter
         engine = Engine(
             lanes,
             options=options,
@@ -558,8 +571,12 @@ def deliver(
         )
         _collect_garbage_less_often()
         report, signalled = asyncio.run(_drive(engine, events, console))
+        unwritten_report = None
         if report_path:
-            report.write(report_path)
+            try:
+                report.write(report_path)
+            except OSError as exc:  # disk full, out of descriptors: the summary below still says it all
+                unwritten_report = f"the report could not be written to {report_path}: {exc.strerror or exc}"
         if json_summary:
             _echo(report.to_json())
         with contextlib.suppress(BrokenPipeError):
@@ -567,10 +584,12 @@ def deliver(
     if report.stopped == "signal":  # even with --quiet: it says how to go on
         _echo(_stopped_early(report, resumable=events.redelivers), err=True)
     if report.error:
-        _echo(f"Error: the run could not go to the end: {report.error}", err=True)
+        _echo(f"Error: the run could not go to the end: {report.error}{_unwritten(report)}", err=True)
+    if unwritten_report:
+        _echo(f"Error: {unwritten_report}", err=True)
     if report.stopped == "signal" and signalled == "SIGINT":
         return EXIT_INTERRUPTED
-    if report.dead_lettered or report.stopped:
+    if report.dead_lettered or report.stopped or report.unrecorded or unwritten_report:
         return EXIT_FAILED
     return EXIT_OK
 
@@ -585,6 +604,18 @@ def _stopped_early(report: Report, *, resumable: bool) -> str:
         if report.last_line
         else "stopped early"
     )
+
+
+def _unwritten(report: Report) -> str:
+    """What the dead-letter file could not take, and where those events stand."""
+    if not report.dead_letters_unwritten:
+        return ""
+    fates = []
+    if report.unrecorded:
+        fates.append(f"{report.unrecorded} event(s) recorded nowhere")
+    if report.left:
+        fates.append(f"{report.left} event(s) left for the next run")
+    return f" ({report.dead_letters_unwritten} dead letter(s) not written: {', '.join(fates)})"
 
 
 def _collect_garbage_less_often() -> None:
@@ -606,6 +637,8 @@ def _run_source(
     """The source of ``actions run``: ``--events`` (or stdin), else the pipeline file's one source."""
 
     def create(pipeline: Pipeline | None) -> tuple[Source, SourceConfig | None]:
+        if checkpoint is not None:
+            check_output(checkpoint, "--checkpoint")
         if events_path is not None or pipeline is None or not pipeline.sources:
             return read_events(events_path or "-", checkpoint=checkpoint), None
         if len(pipeline.sources) > 1:
@@ -616,6 +649,8 @@ def _run_source(
         config = pipeline.sources[0]
         if checkpoint is not None:
             config = dataclasses.replace(config, params={**config.params, "checkpoint": checkpoint})
+        elif isinstance(config.params.get("checkpoint"), str):
+            check_output(config.params["checkpoint"], f"the checkpoint of source {config.name}")
         return config.create(get_registry()), config
 
     return create

@@ -11,10 +11,13 @@ are redacted before a record is written.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,9 +36,13 @@ __all__ = [
 
 
 class DeadLetterWriter:
-    """Appends dead-letter records to an NDJSON file (created on the first record) or a text stream.
+    """Appends dead-letter records to an NDJSON file or a text stream.
 
-    Each record is flushed as it is written, so a crash loses none that were reported.
+    A record is written whole or not at all: when the file cannot take one (disk full, file too
+    large, I/O error), what part of it got in is cut off again, the error is raised, and every
+    later record is refused with the same error (:attr:`error`), so the file holds exactly
+    :attr:`count` records of this writer. Each record is handed to the OS as it is written, so a
+    crash of the process loses none that were reported; :meth:`sync` puts them on disk.
 
     Args:
         target: A path (appended to; parent folders created) or an open text stream.
@@ -45,41 +52,107 @@ class DeadLetterWriter:
     def __init__(self, target: str | Path | IO[str], *, redactor: Redactor | None = None) -> None:
         self._target = target
         self._stream: IO[str] | None = None if isinstance(target, str | Path) else target
-        self._owned = isinstance(target, str | Path)
         self._redactor = redactor
         self._lock = threading.Lock()
+        self._fd = -1
+        self._created = False  # this writer created the file (removed again if nothing was written)
         #: Records written so far.
         self.count = 0
+        #: Why records cannot be written any more (``None`` while they can).
+        self.error: OSError | None = None
 
     @property
     def path(self) -> Path | None:
         """The file written to, when the target is a path."""
         return Path(self._target) if isinstance(self._target, str | Path) else None
 
+    def open(self) -> None:
+        """Open the file now rather than at the first record (a file created here and left empty is
+        removed again by :meth:`close`).
+
+        A run opens it before it reads any event: a path that cannot be written is found before
+        anything is sent, and running out of file descriptors later cannot stop dead letters.
+
+        Raises:
+            OSError: the file cannot be opened for appending (or its folder created).
+        """
+        with self._lock:
+            self._open()
+
+    def _open(self) -> None:
+        if self._fd >= 0 or self._stream is not None:
+            return
+        path = Path(self._target)  # type: ignore[arg-type]  # only paths reach here
+        path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        try:
+            self._fd = os.open(path, flags | os.O_EXCL, 0o666)
+            self._created = True
+        except FileExistsError:
+            self._fd = os.open(path, flags, 0o666)
+
     def write(self, record: Mapping[str, Any]) -> None:
+        """Append one record (redacted).
+
+        Raises:
+            OSError: it could not be written (nothing of it is in the file); so is every later record.
+        """
         data = self._redactor.data(dict(record)) if self._redactor else record
         line = json.dumps(data, ensure_ascii=False, default=str) + "\n"
         with self._lock:
-            if self._stream is None:
-                path = Path(self._target)  # type: ignore[arg-type]  # only paths reach here
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._stream = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
-            self._stream.write(line)
-            self._stream.flush()
+            if self.error is not None:
+                raise OSError(self.error.errno, self.error.strerror, self.error.filename)
+            try:
+                if self._stream is not None:
+                    self._stream.write(line)
+                    self._stream.flush()
+                else:
+                    self._open()
+                    self._append(line.encode("utf-8"))
+            except OSError as exc:
+                self.error = exc
+                raise
             self.count += 1
 
+    def _append(self, data: bytes) -> None:
+        view = memoryview(data)
+        written = 0
+        try:
+            while written < len(data):
+                written += os.write(self._fd, view[written:])
+        except OSError:
+            if written:  # part of the record got in before the failure: cut it off again
+                with contextlib.suppress(OSError):  # not a regular file (a device): nothing to cut
+                    os.ftruncate(self._fd, os.fstat(self._fd).st_size - written)
+            raise
+
     def sync(self) -> None:
-        """Make every record written so far durable (on disk, not only handed to the OS)."""
+        """Make every record written so far durable (on disk, not only handed to the OS).
+
+        Raises:
+            OSError: the records may not all be on disk.
+        """
         with self._lock:
             if self._stream is not None:
                 self._stream.flush()
-                os.fsync(self._stream.fileno())
+            elif self._fd >= 0:
+                try:
+                    os.fsync(self._fd)
+                except OSError as exc:
+                    if exc.errno != errno.EINVAL:  # EINVAL: a device or a pipe, which keeps nothing to sync
+                        raise
 
     def close(self) -> None:
+        """Close the file (a stream given stays open); remove it if this writer created it and it is empty."""
         with self._lock:
-            if self._owned and self._stream is not None:
-                self._stream.close()
-                self._stream = None
+            fd, self._fd = self._fd, -1
+            if fd < 0:
+                return
+            with contextlib.suppress(OSError):
+                if self._created and os.fstat(fd).st_size == 0:
+                    os.unlink(self._target)  # type: ignore[arg-type]  # only paths have a descriptor
+            with contextlib.suppress(OSError):  # what was written was handed to the OS already
+                os.close(fd)
 
     def __enter__(self) -> DeadLetterWriter:
         return self
@@ -116,9 +189,27 @@ def record_from_dead_letter(text: str | bytes, line: int) -> list[Record]:
     return parse_line(raw, original_line)
 
 
-def dead_letter_reader(path: str | Path | IO[bytes], **options: Any) -> NdjsonSource:
-    """An :class:`~.NdjsonSource` over a dead-letter file, yielding the records to replay."""
-    return NdjsonSource(path, interpret=record_from_dead_letter, **options)
+def dead_letter_reader(
+    path: str | Path | IO[bytes], *, runs: Collection[str] | None = None, **options: Any
+) -> NdjsonSource:
+    """An :class:`~.NdjsonSource` over a dead-letter file, yielding the records to replay.
+
+    Args:
+        runs: Replay only the records of these runs (their ``run_id``); lines that are not JSON
+            are still read, so that they are reported.
+    """
+    interpret = partial(_of_runs, frozenset(runs)) if runs else record_from_dead_letter
+    return NdjsonSource(path, interpret=interpret, **options)
+
+
+def _of_runs(runs: frozenset[str], text: str | bytes, line: int) -> list[Record]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and data.get("run_id") not in runs:
+        return []  # another run's record (the file is appended to run after run)
+    return record_from_dead_letter(text, line)
 
 
 def _create(options: SourceOptions) -> NdjsonSource:

@@ -591,12 +591,10 @@ class Dispatcher:
         stats = self._action_stats[delivery.route.index]
         if error is None:
             stats.delivered += 1
-        else:
-            stats.dead_lettered += 1
         self._finished(delivery)
         tracker = delivery.tracker
         if error is not None:  # written before the outcome counts it, so a settled record's letter exists
-            self._dead_letter(
+            written = self._dead_letter(
                 tracker,
                 delivery.event,
                 delivery.route,
@@ -605,6 +603,7 @@ class Dispatcher:
                 delivery.attempts,
                 action=delivery.route.action.key,
             )
+            stats.dead_lettered += written  # not when the file could not take it
         self._outcomes.close(tracker, self.index, delivered=error is None, failed=error is not None)
 
     def _finished(self, delivery: _Delivery) -> None:
@@ -633,16 +632,18 @@ class Dispatcher:
         attempts: int,
         *,
         action: str | None,
-    ) -> None:
+    ) -> bool:
         outcomes = self._outcomes
         record = tracker.record
-        outcomes.dead_letter(
+        return outcomes.dead_letter(
             outcomes.failure_record(
                 record, event, code=error.code, status=error.status, retryable=error.retryable,
                 message=error.message or str(error), reason=reason, attempts=attempts, action=action,
                 subscription=route.label if route is not None else record.subscription, base=self._base,
             ),
             self.redactor,
+            tracker,
+            self.index,
         )  # fmt: skip
 
     def _not_attempted(self) -> IntegrationError:

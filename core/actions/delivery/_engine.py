@@ -213,6 +213,12 @@ class Engine:
         if self._ran:
             raise RuntimeError("an Engine runs once; build another for the next run")
         self._ran = True
+        if self._writer is not None:  # before any event: found unwritable now, and holds its descriptor
+            try:
+                self._writer.open()
+            except OSError as exc:
+                problem = f"dead letters cannot be written to {self._writer.path}: {exc.strerror or exc}"
+                raise ConfigurationError(problem) from None
         source = as_source(events)
         loop = self._loop = asyncio.get_running_loop()
         started = loop.time()
@@ -227,7 +233,7 @@ class Engine:
             self._sink,
             self._writer,
             self.redactor,
-            on_sink_error=lambda: self.stop(immediate=True),
+            on_sink_error=self.stop,  # what is in flight may still be delivered, and needs no dead letter
         )
         outcomes.buffer = self.options.buffer
         share = max(1, self.options.buffer // len(self.lanes))

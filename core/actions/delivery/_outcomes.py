@@ -5,7 +5,9 @@ Every record taken in gets a :class:`Tracker`. Each destination lane holds *unit
 for that destination is counted, and when every lane is done, the record is settled: counted
 once in the totals and handed back to the source with its :class:`~._sources.Outcome`. A
 record whose dead letter is written to a file is handed back only once that file is synced, so
-a source that checkpoints never gets ahead of what is on disk.
+a source that checkpoints never gets ahead of what is on disk. A record whose dead letter could
+not be written (disk full) is never handed back: a source that gives records back reads it again
+next run (it is *left*); otherwise it is counted *unrecorded*.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = ["Outcomes", "Tracker"]
 _DELIVERED: Final = 1
 _FAILED: Final = 2
 _DONE: Final = 4  # the lane has settled the record
+_UNRECORDED: Final = 8  # a dead letter of it could not be written
 
 
 class Tracker:
@@ -87,6 +90,7 @@ class Outcomes:
         self._writer = writer
         self.redactor = redactor
         self._on_sink_error = on_sink_error
+        self._redelivers = source.redelivers
         self._defer = source.redelivers and writer is not None and writer.path is not None
         self._waiting_for_sync: list[tuple[Record, Outcome]] = []
         #: Records taken in and not settled.
@@ -137,6 +141,7 @@ class Outcomes:
                 attempts=0, action=record.action, subscription=record.subscription, base=base,
             ),
             self.redactor,
+            tracker,
         )  # fmt: skip
         self._settle(tracker, "dead_lettered", True)
 
@@ -179,6 +184,8 @@ class Outcomes:
         tracker.lane_state[lane] = state | _DONE
         if tracker.abandoned:
             stats.left += 1
+        elif state & _UNRECORDED:
+            stats.unrecorded += 1
         elif state & _FAILED:
             stats.dead_lettered += 1
         elif state & _DELIVERED:
@@ -223,6 +230,8 @@ class Outcomes:
         report = self.report
         if tracker.abandoned:
             report.left += 1
+        elif tracker.state & _UNRECORDED:
+            report.unrecorded += 1
         elif status == "delivered":
             report.delivered += 1
         elif status == "filtered":
@@ -235,7 +244,7 @@ class Outcomes:
             self._room()
         if self.pending == 0:
             self.wake.set()
-        if tracker.abandoned or tracker.orphan:
+        if tracker.abandoned or tracker.orphan or tracker.state & _UNRECORDED:
             return
         outcome = Outcome(status, lazy=lambda: self._by_destination(tracker))
         if dead_letter and self._defer:
@@ -305,23 +314,40 @@ class Outcomes:
             out["event"] = event
         return out
 
-    def dead_letter(self, record: dict[str, Any], redactor: Redactor) -> None:
+    def dead_letter(
+        self, record: dict[str, Any], redactor: Redactor, tracker: Tracker | None = None, lane: int = -1
+    ) -> bool:
+        """Write one dead-letter record of ``tracker`` (in ``lane``; -1: no lane). False if it could not be.
+
+        An event with a dead letter not written is not dead-lettered: the source gives it back
+        (left), or it is unrecorded.
+        """
         if redactor:
             record = redactor.data(record)
         report = self.report
-        code = str(record.get("code"))
-        report.dead_letter_codes[code] = report.dead_letter_codes.get(code, 0) + 1
         try:
             self._sink(record)
         except Exception as exc:  # the file cannot take them (disk full...): stop rather than lose more
             report.dead_letters_unwritten += 1
+            if tracker is not None:
+                if self._redelivers and not tracker.orphan:
+                    tracker.abandoned = True  # not settled: the next run reads it again
+                else:
+                    tracker.state |= _UNRECORDED
+                    if lane >= 0:
+                        tracker.lane_state[lane] |= _UNRECORDED
             self._sink_failed(exc)
-            return
+            return False
+        code = str(record.get("code"))
+        report.dead_letter_codes[code] = report.dead_letter_codes.get(code, 0) + 1
         report.dead_letter_records += 1
+        return True
 
     def _sink_failed(self, exc: Exception) -> None:
         report = self.report
         if report.error is None:
-            report.error = self.redactor.text(f"dead letters cannot be written: {type(exc).__name__}: {exc}")
+            where = f" to {self._writer.path}" if self._writer is not None and self._writer.path else ""
+            reason = (exc.strerror if isinstance(exc, OSError) else None) or f"{type(exc).__name__}: {exc}"
+            report.error = self.redactor.text(f"dead letters cannot be written{where}: {reason}")
             report.stopped = "error"
         self._on_sink_error()

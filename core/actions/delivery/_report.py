@@ -26,7 +26,8 @@ class ActionReport:
 @dataclass
 class DestinationReport:
     """Counts for one destination of the run: each event offered to it ends in exactly one of
-    delivered, filtered, dead-lettered, or (a stopped run whose source gives it back) left."""
+    delivered, filtered, dead-lettered, (a stopped run whose source gives it back) left, or
+    (its dead letter could not be written) unrecorded."""
 
     slug: str
     events_in: int = 0
@@ -34,6 +35,8 @@ class DestinationReport:
     filtered: int = 0
     dead_lettered: int = 0
     left: int = 0
+    #: Failed here, but the dead-letter file could not take the record: in no file (see ``Report.error``).
+    unrecorded: int = 0
     requests: int = 0
     retries: int = 0
     #: Deliveries that waited on disk because this destination was behind the others.
@@ -62,13 +65,17 @@ class DestinationReport:
 
 @dataclass
 class Report:
-    """What a run did. Every event read ends in exactly one of delivered, filtered, dead-lettered, left.
+    """What a run did. Every event read ends in exactly one of delivered, filtered, dead-lettered,
+    left, unrecorded.
 
     An event is *delivered* when every destination it went to accepted it everywhere it was
     routed, *filtered* when it matched no subscription of any destination, and *dead-lettered*
     when at least one of its deliveries failed for good (one dead-letter record per failed
     delivery; the others may still have been delivered). *Left* events were not finished when
     the run stopped, and the source gives them back to the next run (a checkpointed file).
+    *Unrecorded* events failed, but a dead letter of theirs could not be written (disk full...:
+    see ``error``), and the source does not give them back: they are in no file. (With a source
+    that gives them back, they are left instead.)
     """
 
     destination: str
@@ -81,6 +88,7 @@ class Report:
     filtered: int = 0
     dead_lettered: int = 0
     left: int = 0
+    unrecorded: int = 0
     requests: int = 0
     retries: int = 0
     dry_run: bool = False
@@ -95,8 +103,9 @@ class Report:
     #: Why the run could not go to the end (unreadable input, dead letters not writable).
     error: str | None = None
     dead_letter_file: str | None = None
+    #: Records this run added to the dead-letter file (each carries this ``run_id``).
     dead_letter_records: int = 0
-    #: Dead letters that could not be written (see ``error``): counted, but not in the file.
+    #: Dead letters that could not be written (see ``error``): their events are unrecorded or left.
     dead_letters_unwritten: int = 0
     dead_letter_codes: dict[str, int] = field(default_factory=dict)
     destinations: dict[str, DestinationReport] = field(default_factory=dict)
@@ -104,7 +113,8 @@ class Report:
     @property
     def in_flight(self) -> int:
         """Events taken in whose outcome is not settled yet (0 once a run has finished)."""
-        return self.events_in - self.delivered - self.filtered - self.dead_lettered - self.left
+        settled = self.delivered + self.filtered + self.dead_lettered + self.left + self.unrecorded
+        return self.events_in - settled
 
     @property
     def events_per_second(self) -> float:
