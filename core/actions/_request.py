@@ -8,6 +8,7 @@ from ``extend_request``. Tests, dry runs and emulators swap the transport; nothi
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json as _json
 import re
@@ -22,6 +23,7 @@ from ._errors import HTTPError, NetworkError
 from ._js import js_string, json_stringify
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_USER_AGENT",
     "Exchange",
@@ -34,6 +36,9 @@ __all__ = [
 
 #: Seconds before a request is abandoned (the reference's 10 s).
 DEFAULT_TIMEOUT: Final = 10.0
+#: Most bytes of a response body read (decoded): vendor answers are small, and a runaway or
+#: hostile server must not fill memory. More is a failed response (see :meth:`HttpSession.send`).
+DEFAULT_MAX_RESPONSE_BYTES: Final = 1024 * 1024
 #: Sent on every request unless a destination overrides it. Kept identical to the reference's so
 #: vendor APIs that recognise Segment's integrations treat our requests the same way.
 DEFAULT_USER_AGENT: Final = "Segment (Actions)"
@@ -103,6 +108,14 @@ def response_data(response: httpx.Response) -> Any:
     return text
 
 
+class _UnusableResponse(NetworkError):
+    """An answer the session refuses to use (a redirect, an oversized body): like no response at all."""
+
+    def __init__(self, message: str, code: str, *, retryable: bool) -> None:
+        super().__init__(message, code)
+        self._retryable = retryable
+
+
 class HttpSession:
     """One connection pool and its policies, shared by every request of a run.
 
@@ -111,10 +124,16 @@ class HttpSession:
             ``httpx.MockTransport`` or an emulator's transport.
         base_url: If set, replaces scheme, host and port of every request (a path in it is
             prefixed), for proxies, residency gateways and emulators.
-        timeout: Default seconds per request.
+        timeout: Default seconds per request: the whole exchange (connect, send, the full
+            response), not each socket read, so a server trickling bytes cannot hold a run.
         user_agent: Default ``User-Agent`` header.
         on_exchange: Called with every :class:`Exchange` (recording, dry-run printing, metrics).
         max_connections: Size of the connection pool.
+        max_response_bytes: Most bytes of a response body read; a longer body is never read whole
+            and fails the request (retryable, like a server fault).
+
+    Redirects are never followed: a 3xx fails the request (not retryable), so credentials are
+    never re-sent to wherever a server points.
     """
 
     def __init__(
@@ -126,8 +145,10 @@ class HttpSession:
         user_agent: str = DEFAULT_USER_AGENT,
         on_exchange: Callable[[Exchange], None] | None = None,
         max_connections: int = 100,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
         self.user_agent = user_agent
         self._on_exchange = on_exchange
         self._base = httpx.URL(base_url) if base_url else None
@@ -135,7 +156,7 @@ class HttpSession:
             transport=transport,
             timeout=timeout,
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            follow_redirects=True,
+            follow_redirects=False,
         )
 
     async def __aenter__(self) -> HttpSession:
@@ -160,15 +181,18 @@ class HttpSession:
         )
 
     async def send(self, request: httpx.Request, *, timeout: float | None = None) -> httpx.Response:
-        """Send ``request``; network failures become :class:`~actions.NetworkError`."""
+        """Send ``request``; failures without a usable response become :class:`~actions.NetworkError`."""
         request.url = self.rewrite(request.url)
         seconds = self.timeout if timeout is None else timeout
         request.extensions["timeout"] = httpx.Timeout(seconds).as_dict()
         try:
-            response = await self._client.send(request)
-            await response.aread()
-        except httpx.TimeoutException as exc:
-            error = NetworkError(f"Request timed out after {round(seconds * 1000)}ms", code="ETIMEDOUT")
+            # httpx's timeouts bound each socket operation; this bounds the whole exchange.
+            async with asyncio.timeout(seconds):
+                response = await self._exchange(request)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            error: NetworkError = NetworkError(
+                f"Request timed out after {round(seconds * 1000)}ms", code="ETIMEDOUT"
+            )
             self._record(Exchange(request, None, error))
             raise error from exc
         except httpx.TransportError as exc:
@@ -177,8 +201,48 @@ class HttpSession:
             )
             self._record(Exchange(request, None, error))
             raise error from exc
+        except _UnusableResponse as error:
+            self._record(Exchange(request, None, error))
+            raise
         self._record(Exchange(request, response))
         return response
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        """The response with its body read, at most ``max_response_bytes`` of it; refuses redirects."""
+        response = await self._client.send(request, stream=True)
+        try:
+            if response.is_redirect:
+                where = response.headers.get("location", "")
+                raise _UnusableResponse(
+                    f"the server answered {response.status_code} {response.reason_phrase} (a redirect"
+                    f"{' to ' + where.split('?')[0] if where else ''}): redirects are not followed, "
+                    "so credentials never go elsewhere; point --base-url at the final address",
+                    "REDIRECT",
+                    retryable=False,
+                )
+            limit = self.max_response_bytes
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit and "content-encoding" not in response.headers:
+                raise self._too_large(response)
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():  # decoded, so a compressed bomb is caught too
+                size += len(chunk)
+                if size > limit:
+                    raise self._too_large(response)
+                chunks.append(chunk)
+            # What Response.aread() does, from the chunks already read.
+            response._content = b"".join(chunks)
+        finally:
+            await response.aclose()
+        return response
+
+    def _too_large(self, response: httpx.Response) -> _UnusableResponse:
+        return _UnusableResponse(
+            f"the server answered {response.status_code} with a body over {self.max_response_bytes} bytes "
+            "(not read; treated as a server fault)",
+            "RESPONSE_TOO_LARGE",
+            retryable=True,
+        )
 
     def _record(self, exchange: Exchange) -> None:
         if self._on_exchange is not None:
