@@ -43,6 +43,16 @@ INTERRUPTED: Final = "INTERRUPTED"
 _AUTH_EARLIER = "the destination rejected the credentials earlier in this run"
 _STOPPED_SENDING = "the run was stopped while this was being sent"
 _STOPPED_WAITING = "the run was stopped before the next attempt was due"
+#: Most characters of an error message kept in a dead letter: a destination may quote a huge answer,
+#: and every event of the batch would carry a copy.
+MAX_MESSAGE_CHARS: Final = 4096
+
+
+def _bounded(message: str) -> str:
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    return f"{message[:MAX_MESSAGE_CHARS]}... (cut: {len(message)} characters in all)"
+
 
 #: Called with every HTTP exchange and the key of the action that made it (``lane/action`` when
 #: a run has several destinations).
@@ -636,10 +646,11 @@ class Dispatcher:
     ) -> None:
         outcomes = self._outcomes
         record = tracker.record
+        message = _bounded(error.message or str(error))
         outcomes.dead_letter(
             outcomes.failure_record(
                 record, event, code=error.code, status=error.status, retryable=error.retryable,
-                message=error.message or str(error), reason=reason, attempts=attempts, action=action,
+                message=message, reason=reason, attempts=attempts, action=action,
                 subscription=route.label if route is not None else record.subscription, base=self._base,
             ),
             self.redactor,

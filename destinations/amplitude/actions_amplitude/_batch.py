@@ -298,8 +298,42 @@ def _classify(chunk: Sequence[_Event], body: Mapping[str, Any]) -> dict[int, _Pr
 def _error_text(body: Mapping[str, Any], response: httpx.Response) -> str:
     error = body.get("error")
     if isinstance(error, str) and error:
-        return error
+        return _shorten(error)
     return response.reason_phrase or str(response.status_code)
+
+
+#: Most characters of an answer quoted in a message (and so in every dead letter it ends up in).
+_MAX_ANSWER_CHARS: Final = 200
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= _MAX_ANSWER_CHARS:
+        return text
+    return f"{text[:_MAX_ANSWER_CHARS]}... ({len(text)} characters)"
+
+
+def answer_preview(response: httpx.Response) -> str:
+    """What came back, for a message: the content type and the start of the body (bounded)."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    text = response.text
+    if not text.strip():
+        return f"an empty body ({kind})"
+    return f"{kind}: {json.dumps(_shorten(' '.join(text.split())), ensure_ascii=False)}"
+
+
+def _accepted_events(response: httpx.Response) -> bool:
+    """Whether a 2xx answer is the HTTP V2 / Batch API's own success answer, ``{"code": 200, ...}``.
+
+    Anything else (a proxy's or captive portal's HTML page, an empty or cut-off body) does not say
+    the events were stored.
+    """
+    return _json_body(response).get("code") == 200
+
+
+def _not_accepted(response: httpx.Response, expected: str) -> RetryableError:
+    status, got = response.status_code, answer_preview(response)
+    message = f"Amplitude answered {status} without its success answer ({expected}): got {got}"
+    return RetryableError(message, status)
 
 
 class _Uploader:
@@ -363,8 +397,10 @@ class _Uploader:
             self._fail(chunk, error)
             return
         status = response.status_code
-        if response.is_success:
+        if response.is_success and _accepted_events(response):
             self._deliver(chunk, response)
+        elif response.is_success:
+            self._fail(chunk, _not_accepted(response, '{"code": 200}'))
         elif status == 413:
             await self._split(group, chunk)
         elif status in (400, 429):
@@ -486,7 +522,6 @@ _OPEN, _COMMA, _CLOSE = "%5B", "%2C", "%5D"
 _ANSWER_CODE: Final = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
 # Statuses that may be caused by one item rather than the request: halving the request finds it.
 _ITEM_STATUSES: Final = frozenset({400, 413, 422})
-_MAX_ANSWER_CHARS: Final = 200
 
 
 def form_quote(text: str) -> str:
@@ -560,9 +595,13 @@ def _answer_text(response: httpx.Response) -> str:
         error = _json_body(response).get("error")
         if isinstance(error, str) and error:
             text = error
-    if len(text) > _MAX_ANSWER_CHARS:
-        text = text[:_MAX_ANSWER_CHARS] + "..."
-    return text or response.reason_phrase or str(response.status_code)
+    return _shorten(text) or response.reason_phrase or str(response.status_code)
+
+
+def _form_accepted(response: httpx.Response) -> bool:
+    """Whether a 2xx answer of a form API is its success answer: ``success`` (or ``{"code": 200}``)."""
+    text = response.text.strip()
+    return text.lower() == "success" or (text.startswith("{") and _json_body(response).get("code") == 200)
 
 
 def _rejects_api_key(status: int, text: str) -> bool:
@@ -637,8 +676,11 @@ class _FormSender:
             self._settle(chunk, Failed(error))
             return
         status = response.status_code
-        if response.is_success:
+        if response.is_success and _form_accepted(response):
             self._settle(chunk, Delivered(status, response_data(response)))
+            return
+        if response.is_success:
+            self._settle(chunk, Failed(_not_accepted(response, "success")))
             return
         text = _answer_text(response)
         if _rejects_api_key(status, text):
