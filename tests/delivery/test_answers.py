@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from actions import IntegrationError
-from actions.delivery import Engine, iter_dead_letters
+from actions import Failed, IntegrationError, ItemResult, RetryableError
+from actions.delivery import Engine, RetryPolicy, iter_dead_letters
 from actions.delivery._dispatch import MAX_MESSAGE_CHARS
 from actions_cli import cli
 from click.testing import CliRunner
@@ -148,3 +148,23 @@ def test_any_destinations_huge_error_message_is_cut_in_the_dead_letter(calls: Ca
         assert letter["message"].startswith("the API said: xxx")
         assert letter["message"].endswith(f"(cut: {len(huge) + 14} characters in all)")
         assert len(letter["message"]) < MAX_MESSAGE_CHARS + 100
+
+
+def test_a_batch_refused_as_a_whole_costs_its_events_no_attempt_of_their_own(calls: Calls) -> None:
+    refused = IntegrationError("Amplitude rejected the request", "BAD_REQUEST", 400, retryable=False)
+
+    def answer(payloads: list[dict[str, Any]]) -> list[ItemResult]:
+        if len(payloads) > 1:
+            return [Failed(refused)] * len(payloads)
+        return [Failed(RetryableError("busy", 503))]
+
+    destination = make_destination(calls, perform_batch=answer)
+    policy = RetryPolicy(max_attempts=3, initial_delay_s=0.001, max_delay_s=0.002, max_elapsed_s=None)
+    engine = Engine(
+        destination, SETTINGS, [{"subscribe": 'type = "track"', "action": "batched"}], retry=policy
+    )
+    asyncio.run(engine.run([track(i) for i in range(5)]))
+    # The refused batch, then each event alone: 3 attempts of its own (before: 2, then it gave up).
+    assert {letter["attempts"] for letter in engine.dead_letters} == {4}
+    assert {letter["reason"] for letter in engine.dead_letters} == {"gave up after 4 attempts"}
+    assert [len(batch) for batch in calls.batches] == [5] + [1] * 15

@@ -71,6 +71,7 @@ class _Delivery:
         "done",
         "event",
         "first_sent",
+        "free",
         "last_error",
         "payload",
         "route",
@@ -88,6 +89,7 @@ class _Delivery:
         self.payload = payload
         self.size = size
         self.attempts = 0
+        self.free = 0  # attempts spent only on finding another event's fault (see Attempt.free)
         self.first_sent: float | None = None
         self.last_error: IntegrationError | None = None
         self.alone = False  # resend outside any batch (after its batch was rejected as a whole)
@@ -461,13 +463,16 @@ class Dispatcher:
                 continue
             error = result.error
             delivery.last_error = error
+            if result.isolating:
+                delivery.free += 1
             if is_authentication_failure(error):
                 self._authentication_failed(error)
                 self._settle(delivery, error, "the destination rejected the credentials")
                 continue
             attempt = Attempt(
-                error, delivery.attempts, now - (delivery.first_sent or now), len(items), wholesale, draw
-            )
+                error, delivery.attempts, now - (delivery.first_sent or now), len(items), wholesale, draw,
+                delivery.free,
+            )  # fmt: skip
             decision = self.lane.retry.decide(attempt)
             if isinstance(decision, Split):
                 self._split(route, items, decision)
@@ -484,6 +489,8 @@ class Dispatcher:
 
     def _split(self, route: Route, items: list[_Delivery], decision: Split) -> None:
         """A batch refused as a whole: find the events at fault by sending smaller requests."""
+        for delivery in items:
+            delivery.free += 1  # the refusal was the batch's, not necessarily this event's
         if decision.halves:
             half = len(items) // 2
             self._launch(route, items[:half])

@@ -37,6 +37,9 @@ class Attempt:
             whole was refused, not the events one by one).
         draw: A uniform random number in ``[0, 1)`` for jitter; one per request, so the
             deliveries of one batch wait alike and travel together again.
+        free: Of ``attempts``, those spent only on finding another event's fault: a batch
+            refused as a whole, or a transient failure met while the destination isolated a bad
+            item (``Failed.isolating``). At most ``max_attempts`` of them are not counted.
     """
 
     error: IntegrationError
@@ -45,6 +48,7 @@ class Attempt:
     batch_size: int = 1
     wholesale: bool = False
     draw: float = 0.5
+    free: int = 0
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ class RetryPolicy:
                 return Split(halves=error.status == 413)
             return GiveUp("permanent error")
         delay = self.delay(attempt.attempts, retry_after_of(error), attempt.draw)
-        if attempt.attempts >= self.max_attempts:
+        if attempt.attempts - min(attempt.free, self.max_attempts) >= self.max_attempts:
             return GiveUp(f"gave up after {attempt.attempts} attempt{'s' if attempt.attempts != 1 else ''}")
         if self.max_elapsed_s is not None and attempt.elapsed_s + delay > self.max_elapsed_s:
             return GiveUp(
