@@ -84,9 +84,14 @@ class Delivered:
 
 @dataclass(frozen=True)
 class Failed:
-    """This item was not accepted; ``error.retryable`` says whether sending it again may help."""
+    """This item was not accepted; ``error.retryable`` says whether sending it again may help.
+
+    ``isolating``: the failure (a transient one) was met in an extra request the destination made
+    to find the bad items of a refused batch; it does not count against this item's attempts.
+    """
 
     error: IntegrationError
+    isolating: bool = False
 
 
 ItemResult = Delivered | Failed

@@ -20,8 +20,8 @@ class Received:
     body: Any
 
 
-#: ``(request) -> (status, headers)``; the default accepts everything.
-Responder = Callable[[Received], tuple[int, dict[str, str]]]
+#: ``(request) -> (status, headers)`` or ``(status, headers, body)``; the default accepts everything.
+Responder = Callable[[Received], tuple[int, dict[str, str]] | tuple[int, dict[str, str], bytes]]
 
 
 @dataclass
@@ -57,10 +57,11 @@ def local_server(respond: Responder | None = None, delay_s: float = 0.0) -> Iter
             request = Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             with lock:
                 state.received.append(request)
-                status, headers = state.respond(request)
+                answer = state.respond(request)
+            status, headers = answer[0], answer[1]
+            payload = answer[2] if len(answer) == 3 else b"{}"
             if state.delay_s:
                 time.sleep(state.delay_s)
-            payload = b"{}"
             self.send_response(status)
             for name, value in {"content-type": "application/json", **headers}.items():
                 self.send_header(name, value)

@@ -43,6 +43,16 @@ INTERRUPTED: Final = "INTERRUPTED"
 _AUTH_EARLIER = "the destination rejected the credentials earlier in this run"
 _STOPPED_SENDING = "the run was stopped while this was being sent"
 _STOPPED_WAITING = "the run was stopped before the next attempt was due"
+#: Most characters of an error message kept in a dead letter: a destination may quote a huge answer,
+#: and every event of the batch would carry a copy.
+MAX_MESSAGE_CHARS: Final = 4096
+
+
+def _bounded(message: str) -> str:
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    return f"{message[:MAX_MESSAGE_CHARS]}... (cut: {len(message)} characters in all)"
+
 
 #: Called with every HTTP exchange and the key of the action that made it (``lane/action`` when
 #: a run has several destinations).
@@ -61,6 +71,7 @@ class _Delivery:
         "done",
         "event",
         "first_sent",
+        "free",
         "last_error",
         "payload",
         "route",
@@ -78,6 +89,7 @@ class _Delivery:
         self.payload = payload
         self.size = size
         self.attempts = 0
+        self.free = 0  # attempts spent only on finding another event's fault (see Attempt.free)
         self.first_sent: float | None = None
         self.last_error: IntegrationError | None = None
         self.alone = False  # resend outside any batch (after its batch was rejected as a whole)
@@ -451,13 +463,16 @@ class Dispatcher:
                 continue
             error = result.error
             delivery.last_error = error
+            if result.isolating:
+                delivery.free += 1
             if is_authentication_failure(error):
                 self._authentication_failed(error)
                 self._settle(delivery, error, "the destination rejected the credentials")
                 continue
             attempt = Attempt(
-                error, delivery.attempts, now - (delivery.first_sent or now), len(items), wholesale, draw
-            )
+                error, delivery.attempts, now - (delivery.first_sent or now), len(items), wholesale, draw,
+                delivery.free,
+            )  # fmt: skip
             decision = self.lane.retry.decide(attempt)
             if isinstance(decision, Split):
                 self._split(route, items, decision)
@@ -474,6 +489,8 @@ class Dispatcher:
 
     def _split(self, route: Route, items: list[_Delivery], decision: Split) -> None:
         """A batch refused as a whole: find the events at fault by sending smaller requests."""
+        for delivery in items:
+            delivery.free += 1  # the refusal was the batch's, not necessarily this event's
         if decision.halves:
             half = len(items) // 2
             self._launch(route, items[:half])
@@ -635,10 +652,11 @@ class Dispatcher:
     ) -> bool:
         outcomes = self._outcomes
         record = tracker.record
+        message = _bounded(error.message or str(error))
         return outcomes.dead_letter(
             outcomes.failure_record(
                 record, event, code=error.code, status=error.status, retryable=error.retryable,
-                message=error.message or str(error), reason=reason, attempts=attempts, action=action,
+                message=message, reason=reason, attempts=attempts, action=action,
                 subscription=route.label if route is not None else record.subscription, base=self._base,
             ),
             self.redactor,

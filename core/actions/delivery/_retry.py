@@ -12,6 +12,7 @@ from .._errors import IntegrationError, InvalidAuthenticationError
 from ._options import knob
 
 __all__ = [
+    "WHOLE_REQUEST_STATUSES",
     "Attempt",
     "Decision",
     "GiveUp",
@@ -36,6 +37,9 @@ class Attempt:
             whole was refused, not the events one by one).
         draw: A uniform random number in ``[0, 1)`` for jitter; one per request, so the
             deliveries of one batch wait alike and travel together again.
+        free: Of ``attempts``, those spent only on finding another event's fault: a batch
+            refused as a whole, or a transient failure met while the destination isolated a bad
+            item (``Failed.isolating``). At most ``max_attempts`` of them are not counted.
     """
 
     error: IntegrationError
@@ -44,6 +48,7 @@ class Attempt:
     batch_size: int = 1
     wholesale: bool = False
     draw: float = 0.5
+    free: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,12 @@ class GiveUp:
 
 Decision = Retry | Split | GiveUp
 
+#: Permanent statuses about the request as a whole (credentials, endpoint, method, format), never
+#: about one of its events: splitting a batch refused with one only repeats the refusal per event.
+WHOLE_REQUEST_STATUSES: frozenset[int] = frozenset(
+    {401, 402, 403, 404, 405, 406, 407, 410, 411, 414, 415, 421, 426, 431, 451, 501, 505, 511}
+)
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -77,7 +88,8 @@ class RetryPolicy:
     The n-th retry waits ``min(max_delay_s, initial_delay_s * multiplier ** (n - 1))``, of which
     the last ``jitter`` fraction is random (so many clients failing together do not retry
     together), or the destination's ``Retry-After`` if that is longer. A batch refused as a
-    whole with a permanent error is split: a ``413`` in halves, anything else into single events.
+    whole with a permanent error is split: a ``413`` in halves, anything else into single events,
+    except a status in :data:`WHOLE_REQUEST_STATUSES` (403, 404...), which fails every event at once.
 
     Args:
         max_attempts: Attempts per delivery, the first included (1 disables retries).
@@ -114,11 +126,11 @@ class RetryPolicy:
         """What to do with one failed delivery."""
         error = attempt.error
         if not error.retryable:
-            if attempt.wholesale and attempt.batch_size > 1:
+            if attempt.wholesale and attempt.batch_size > 1 and error.status not in WHOLE_REQUEST_STATUSES:
                 return Split(halves=error.status == 413)
             return GiveUp("permanent error")
         delay = self.delay(attempt.attempts, retry_after_of(error), attempt.draw)
-        if attempt.attempts >= self.max_attempts:
+        if attempt.attempts - min(attempt.free, self.max_attempts) >= self.max_attempts:
             return GiveUp(f"gave up after {attempt.attempts} attempt{'s' if attempt.attempts != 1 else ''}")
         if self.max_elapsed_s is not None and attempt.elapsed_s + delay > self.max_elapsed_s:
             return GiveUp(

@@ -298,8 +298,42 @@ def _classify(chunk: Sequence[_Event], body: Mapping[str, Any]) -> dict[int, _Pr
 def _error_text(body: Mapping[str, Any], response: httpx.Response) -> str:
     error = body.get("error")
     if isinstance(error, str) and error:
-        return error
+        return _shorten(error)
     return response.reason_phrase or str(response.status_code)
+
+
+#: Most characters of an answer quoted in a message (and so in every dead letter it ends up in).
+_MAX_ANSWER_CHARS: Final = 200
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= _MAX_ANSWER_CHARS:
+        return text
+    return f"{text[:_MAX_ANSWER_CHARS]}... ({len(text)} characters)"
+
+
+def answer_preview(response: httpx.Response) -> str:
+    """What came back, for a message: the content type and the start of the body (bounded)."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    text = response.text
+    if not text.strip():
+        return f"an empty body ({kind})"
+    return f"{kind}: {json.dumps(_shorten(' '.join(text.split())), ensure_ascii=False)}"
+
+
+def _accepted_events(response: httpx.Response) -> bool:
+    """Whether a 2xx answer is the HTTP V2 / Batch API's own success answer, ``{"code": 200, ...}``.
+
+    Anything else (a proxy's or captive portal's HTML page, an empty or cut-off body) does not say
+    the events were stored.
+    """
+    return _json_body(response).get("code") == 200
+
+
+def _not_accepted(response: httpx.Response, expected: str) -> RetryableError:
+    status, got = response.status_code, answer_preview(response)
+    message = f"Amplitude answered {status} without its success answer ({expected}): got {got}"
+    return RetryableError(message, status)
 
 
 class _Uploader:
@@ -363,8 +397,10 @@ class _Uploader:
             self._fail(chunk, error)
             return
         status = response.status_code
-        if response.is_success:
+        if response.is_success and _accepted_events(response):
             self._deliver(chunk, response)
+        elif response.is_success:
+            self._fail(chunk, _not_accepted(response, '{"code": 200}'))
         elif status == 413:
             await self._split(group, chunk)
         elif status in (400, 429):
@@ -486,7 +522,7 @@ _OPEN, _COMMA, _CLOSE = "%5B", "%2C", "%5D"
 _ANSWER_CODE: Final = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
 # Statuses that may be caused by one item rather than the request: halving the request finds it.
 _ITEM_STATUSES: Final = frozenset({400, 413, 422})
-_MAX_ANSWER_CHARS: Final = 200
+_ISOLATION_FAULTS: Final = 4
 
 
 def form_quote(text: str) -> str:
@@ -560,9 +596,13 @@ def _answer_text(response: httpx.Response) -> str:
         error = _json_body(response).get("error")
         if isinstance(error, str) and error:
             text = error
-    if len(text) > _MAX_ANSWER_CHARS:
-        text = text[:_MAX_ANSWER_CHARS] + "..."
-    return text or response.reason_phrase or str(response.status_code)
+    return _shorten(text) or response.reason_phrase or str(response.status_code)
+
+
+def _form_accepted(response: httpx.Response) -> bool:
+    """Whether a 2xx answer of a form API is its success answer: ``success`` (or ``{"code": 200}``)."""
+    text = response.text.strip()
+    return text.lower() == "success" or (text.startswith("{") and _json_body(response).get("code") == 200)
 
 
 def _rejects_api_key(status: int, text: str) -> bool:
@@ -588,6 +628,9 @@ class _FormSender:
         self.api = api
         self.results = results
         self.auth_error: InvalidAuthenticationError | None = None
+        # Transient failures while isolating a bad item that are answered by halving again at
+        # once rather than failing the part: a few per call, so an outage cannot multiply requests.
+        self.isolation_faults_left = _ISOLATION_FAULTS
 
     def _settle(self, items: Sequence[_FormItem], result: ItemResult) -> None:
         for item in items:
@@ -620,8 +663,12 @@ class _FormSender:
             chunks.append(current)
         return chunks
 
-    async def send(self, shape: _FormShape, chunk: list[_FormItem]) -> None:
-        """Send ``chunk``; a rejection that one item may cause is narrowed down by halving."""
+    async def send(self, shape: _FormShape, chunk: list[_FormItem], isolating: bool = False) -> None:
+        """Send ``chunk``; a rejection that one item may cause is narrowed down by halving.
+
+        ``isolating``: ``chunk`` is part of a refused request. A transient failure met now is
+        marked so (``Failed.isolating``): these items were only sent again because of another item.
+        """
         if self.auth_error is not None:  # every later request would be refused the same way
             self._settle(chunk, Failed(self.auth_error))
             return
@@ -634,11 +681,14 @@ class _FormSender:
                 throw_http_errors=False,
             )
         except NetworkError as error:
-            self._settle(chunk, Failed(error))
+            await self._transient(shape, chunk, error, isolating)
             return
         status = response.status_code
-        if response.is_success:
+        if response.is_success and _form_accepted(response):
             self._settle(chunk, Delivered(status, response_data(response)))
+            return
+        if response.is_success:
+            await self._transient(shape, chunk, _not_accepted(response, "success"), isolating)
             return
         text = _answer_text(response)
         if _rejects_api_key(status, text):
@@ -652,10 +702,28 @@ class _FormSender:
         if status in _ITEM_STATUSES and len(chunk) > 1:
             # The answer names no item: halve until the ones at fault are alone.
             middle = len(chunk) // 2
-            await self.send(shape, chunk[:middle])
-            await self.send(shape, chunk[middle:])
+            await self.send(shape, chunk[:middle], isolating=True)
+            await self.send(shape, chunk[middle:], isolating=True)
             return
-        self._settle(chunk, Failed(self._error(status, text, response)))
+        failure = self._error(status, text, response)
+        if failure.retryable:
+            await self._transient(shape, chunk, failure, isolating)
+            return
+        self._settle(chunk, Failed(failure))
+
+    async def _transient(
+        self, shape: _FormShape, chunk: list[_FormItem], error: IntegrationError, isolating: bool
+    ) -> None:
+        """A transient failure. While isolating a bad item, the part is halved again at once (a
+        few times per call, never when throttled): its valid items then need not wait for a retry
+        together with the bad one; otherwise its items fail together, retryably."""
+        if isolating and len(chunk) > 1 and error.status != 429 and self.isolation_faults_left > 0:
+            self.isolation_faults_left -= 1
+            middle = len(chunk) // 2
+            await self.send(shape, chunk[:middle], isolating=True)
+            await self.send(shape, chunk[middle:], isolating=True)
+            return
+        self._settle(chunk, Failed(error, isolating))
 
     def _error(self, status: int, text: str, response: httpx.Response) -> IntegrationError:
         noun = self.api.noun

@@ -80,7 +80,8 @@ DIVERGENCES: Final = (
     Divergence(
         name="numeric-string-timestamps",
         reason=(
-            "A numeric string time or session_id is epoch milliseconds, like the number it spells; the "
+            "A numeric string time or session_id is epoch milliseconds, like the number it spells, once "
+            "it is long enough to be one (a time of 4 to 8 digits is a calendar date, as there); the "
             "reference "
             "reads '1629213675449' through dayjs's date pattern (a date thousands of years ago) and '-1' "
             "as 2001. "

@@ -14,6 +14,9 @@ __all__ = ["format_session_id", "group_identify_time", "js_truthy", "session_id_
 
 # A plain decimal number written as a string ("1629213675449", "-1", "1700000000.5").
 _NUMERIC: Final = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
+# Digits too few to be epoch milliseconds of a real event time, which the reference's date pattern
+# reads as a calendar date: "2021" (a year), "202106" (year and month), "20210817" (a day).
+_CALENDAR_DIGITS: Final = re.compile(r"[0-9]{4,8}\Z")
 # The shape Segment libraries send ("2021-08-17T15:21:15.449Z"), parsed without the general parser.
 _ISO_UTC: Final = re.compile(
     r"([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])"
@@ -46,16 +49,20 @@ def _iso_utc_ms(text: str) -> int | None:
     return days * _MS_PER_DAY + ((int(hour) * 60 + int(minute)) * 60 + int(second)) * 1000 + millis
 
 
-def _epoch_ms(value: object) -> int | None:
+def _epoch_ms(value: object, *, calendar_digits: bool = False) -> int | None:
     """Epoch milliseconds of a timestamp value, or ``None`` when it is not a valid date.
 
     A numeric string is read as the number of milliseconds it spells, exactly like the number
     itself. (The reference hands such strings to dayjs, whose pattern reads "1629213675449" as a
     year-month-day-hour... and yields a date thousands of years ago; that is a deliberate fix.)
+    With ``calendar_digits`` (times, which the reference parses as dates), 4 to 8 digits are
+    still read as the reference reads them: ``"2021"`` is the year 2021, not 2021 ms.
     """
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
+        if calendar_digits and _CALENDAR_DIGITS.match(value):
+            return parse_date(value)
         if _NUMERIC.match(value):
             return parse_date(float(value))
         fast = _iso_utc_ms(value)
@@ -73,19 +80,24 @@ def time_ms(value: object) -> int | None:
     1623110400000
     >>> time_ms("1629213675449")
     1629213675449
+    >>> time_ms("2021")  # a year, as the reference reads it
+    1609459200000
     """
     if not js_truthy(value):
         return None
-    return _epoch_ms(value)
+    return _epoch_ms(value, calendar_digits=True)
 
 
 def session_id_ms(value: object) -> int | None:
     """The ``session_id`` to send (session start, epoch ms), or ``None`` to send none.
 
-    Same rules as :func:`time_ms`: the reference also reads strings of digits as milliseconds,
-    and numbers as milliseconds without any seconds heuristic (``-1`` stays ``-1``).
+    Same rules as :func:`time_ms`, except that every string of digits is milliseconds (``"2021"``
+    is 2021): the reference reads session ids so, and numbers as milliseconds without any seconds
+    heuristic (``-1`` stays ``-1``).
     """
-    return time_ms(value)
+    if not js_truthy(value):
+        return None
+    return _epoch_ms(value)
 
 
 def format_session_id(value: object) -> int | None:
@@ -106,4 +118,4 @@ def group_identify_time(value: object = UNDEFINED) -> int | None:
     """
     if value is UNDEFINED:
         return get_clock().now_ms()
-    return _epoch_ms(value)
+    return _epoch_ms(value, calendar_digits=True)
