@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from .._clock import get_clock, iso_ms
 from .._redact import Redactor
-from ._deadletter import DeadLetterWriter
+from ._deadletter import DeadLetterWriter, redact_record
 from ._report import DestinationReport, Report
 from ._sources import Outcome, Record, Source, Status
 
@@ -307,7 +307,7 @@ class Outcomes:
 
     def dead_letter(self, record: dict[str, Any], redactor: Redactor) -> None:
         if redactor:
-            record = redactor.data(record)
+            record = redact_record(record, redactor)
         report = self.report
         code = str(record.get("code"))
         report.dead_letter_codes[code] = report.dead_letter_codes.get(code, 0) + 1

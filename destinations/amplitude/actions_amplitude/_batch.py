@@ -32,6 +32,7 @@ from actions import (
     InvalidAuthenticationError,
     ItemResult,
     NetworkError,
+    Redactor,
     RequestClient,
     RetryableError,
     is_retryable,
@@ -553,15 +554,18 @@ def _form_shape(parameter: str, api_key: Any, options: str | None) -> _FormShape
     return _FormShape(head, tail)
 
 
-def _answer_text(response: httpx.Response) -> str:
-    """What the answer says: a JSON ``error``, else the plain text (shortened), else the reason."""
+def _answer_text(response: httpx.Response, redactor: Redactor) -> str:
+    """What the answer says: a JSON ``error``, else the plain text (shortened), else the reason.
+
+    Redacted before it is shortened: a cut through a quoted key would leave a prefix of it that
+    no later redaction recognises.
+    """
     text = response.text.strip()
     if text.startswith("{"):
         error = _json_body(response).get("error")
         if isinstance(error, str) and error:
             text = error
-    if len(text) > _MAX_ANSWER_CHARS:
-        text = text[:_MAX_ANSWER_CHARS] + "..."
+    text = redactor.shorten(text, _MAX_ANSWER_CHARS)
     return text or response.reason_phrase or str(response.status_code)
 
 
@@ -581,12 +585,18 @@ class _FormSender:
     """Sends the requests of one form ``perform_batch`` call and records each payload's result."""
 
     def __init__(
-        self, request: RequestClient, url: str, api: FormAPI, results: list[ItemResult | None]
+        self,
+        request: RequestClient,
+        url: str,
+        api: FormAPI,
+        results: list[ItemResult | None],
+        redactor: Redactor,
     ) -> None:
         self.request = request
         self.url = url
         self.api = api
         self.results = results
+        self.redactor = redactor
         self.auth_error: InvalidAuthenticationError | None = None
 
     def _settle(self, items: Sequence[_FormItem], result: ItemResult) -> None:
@@ -640,7 +650,7 @@ class _FormSender:
         if response.is_success:
             self._settle(chunk, Delivered(status, response_data(response)))
             return
-        text = _answer_text(response)
+        text = _answer_text(response, self.redactor)
         if _rejects_api_key(status, text):
             # The answer may quote the key; keep it out of the message.
             self.auth_error = InvalidAuthenticationError(
@@ -699,8 +709,10 @@ async def upload_form_batch(request: RequestClient, data: BatchInput[Any], api: 
         text = object_json(item)[0] if isinstance(item, Mapping) else json_stringify(item) or "null"
         encoded = form_quote(text)
         groups.setdefault(api.options(payload.get("min_id_length")), []).append(_FormItem(index, encoded))
-    sender = _FormSender(request, endpoint_for(api.endpoint, data.settings), api, results)
     api_key = setting_value(data.settings, "apiKey")
+    secrets = {key: setting_value(data.settings, key) for key in ("apiKey", "secretKey")}
+    redactor = Redactor({key: value for key, value in secrets.items() if isinstance(value, str)})
+    sender = _FormSender(request, endpoint_for(api.endpoint, data.settings), api, results, redactor)
     for options, items in groups.items():
         shape = _form_shape(api.parameter, api_key, options)
         for chunk in sender.chunks(shape, items):
