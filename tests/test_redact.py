@@ -27,3 +27,36 @@ def test_empty_secrets_redact_nothing() -> None:
     redact = Redactor({"apiKey": ""})
     assert not redact
     assert redact.text("anything") == "anything"
+
+
+def test_a_short_secret_inside_other_words_and_event_strings_is_left_alone() -> None:
+    redact = Redactor({"secretKey": "user", "apiKey": "redacted"})
+    assert redact.text("missing 'userId' for user") == "missing 'userId' for <redacted:secretKey>"
+    event = {"userId": "user-1", "properties": {"note": "a user signed up"}}
+    assert redact.data(event) == event
+    assert redact.text("redacted user") == "<redacted:apiKey> <redacted:secretKey>"  # never nested
+
+
+def test_secrets_with_quotes_and_backslashes_are_found_in_json_text_and_request_bodies() -> None:
+    import json
+
+    import httpx
+    from actions.delivery import describe_request
+
+    secret = 'ab"c\\d-key'
+    redact = Redactor({"apiKey": secret})
+    assert secret not in redact.text(json.dumps({"error": f"bad {secret}"}))
+    assert json.dumps(secret)[1:-1] not in redact.text(json.dumps({"error": f"bad {secret}"}))
+    request = httpx.Request("POST", "https://x.test/e", json={"api_key": secret, "events": []})
+    view = describe_request(request, redact)
+    assert view["body"] == {"api_key": "<redacted:apiKey>", "events": []}
+
+
+def test_a_cut_never_leaves_a_prefix_of_a_secret() -> None:
+    secret = "k" * 32
+    redact = Redactor({"apiKey": secret})
+    text = "x" * 190 + " " + secret + " tail"
+    short = redact.shorten(text, 200)
+    assert "kkkk" not in short and short.endswith("...")
+    embedded = "x" * 190 + secret + " tail"  # inside a longer word: not a token, still never cut through
+    assert redact.shorten(embedded, 200) == "x" * 190 + "..."

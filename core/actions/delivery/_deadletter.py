@@ -6,7 +6,8 @@ A record holds everything needed to understand the failure and to send the event
 "retryable", "reason", "attempts", "failed_at", "run_id"}`` (``slug`` too, when the destination's
 name in a pipeline is not its slug); input that was not an event has ``raw`` (the text as read)
 instead of ``event``, no ``action``, and no ``destination`` when the run had several. Secrets
-are redacted before a record is written.
+are redacted before a record is written (:func:`redact_record`): the event only where a value is a
+secret, so it replays exactly as it came in.
 """
 
 from __future__ import annotations
@@ -32,7 +33,20 @@ __all__ = [
     "dead_letter_reader",
     "iter_dead_letters",
     "record_from_dead_letter",
+    "redact_record",
 ]
+
+
+#: The fields that hold input as it came in: redacted as data (whole values), never as text.
+_INPUT_FIELDS = ("event", "raw")
+
+
+def redact_record(record: Mapping[str, Any], redactor: Redactor) -> dict[str, Any]:
+    """``record`` with secrets replaced: in messages wherever they stand, in the event as whole values."""
+    return {
+        key: redactor.data(value) if key in _INPUT_FIELDS else redactor.texts(value)
+        for key, value in record.items()
+    }
 
 
 class DeadLetterWriter:
@@ -97,7 +111,7 @@ class DeadLetterWriter:
         Raises:
             OSError: it could not be written (nothing of it is in the file); so is every later record.
         """
-        data = self._redactor.data(dict(record)) if self._redactor else record
+        data = redact_record(record, self._redactor) if self._redactor else record
         line = json.dumps(data, ensure_ascii=False, default=str) + "\n"
         with self._lock:
             if self.error is not None:

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from .._clock import get_clock, iso_ms
 from .._redact import Redactor
-from ._deadletter import DeadLetterWriter
+from ._deadletter import DeadLetterWriter, redact_record
 from ._report import DestinationReport, Report
 from ._sources import Outcome, Record, Source, Status
 
@@ -323,7 +323,7 @@ class Outcomes:
         (left), or it is unrecorded.
         """
         if redactor:
-            record = redactor.data(record)
+            record = redact_record(record, redactor)
         report = self.report
         try:
             self._sink(record)

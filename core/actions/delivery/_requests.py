@@ -35,13 +35,18 @@ def _body(request: httpx.Request, redactor: Redactor) -> Any:
     raw = request.content.decode("utf-8", errors="replace") if request.content else None
     if raw is None:
         return None
-    text = redactor.text(raw)
+    # Parsed before redacting: in JSON text a secret with `"` or `\` is escaped and would be missed.
     content_type = request.headers.get("content-type", "")
     if "json" in content_type:
-        return _maybe_json(text)
+        parsed = _maybe_json(raw)
+        return redactor.text(parsed) if isinstance(parsed, str) else redactor.data(parsed)
     if "x-www-form-urlencoded" in content_type:
-        return {key: _maybe_json(value) for key, value in parse_qsl(raw, keep_blank_values=True)}
-    return text
+        # A value that is a secret is replaced before parsing, so a numeric key stays recognisable.
+        return {
+            key: redactor.data(_maybe_json(redactor.data(value)))
+            for key, value in parse_qsl(raw, keep_blank_values=True)
+        }
+    return redactor.text(raw)
 
 
 def _maybe_json(value: str) -> Any:
@@ -63,8 +68,6 @@ def describe_request(
         name: redact.header(name, request.headers[name]) for name in SHOWN_HEADERS if name in request.headers
     }
     body = _body(request, redact)
-    if isinstance(body, dict) and "x-www-form-urlencoded" in request.headers.get("content-type", ""):
-        body = redact.data(body)
     view: dict[str, Any] = {}
     if action is not None:
         view["action"] = action

@@ -32,6 +32,7 @@ from actions import (
     InvalidAuthenticationError,
     ItemResult,
     NetworkError,
+    Redactor,
     RequestClient,
     RetryableError,
     is_retryable,
@@ -295,10 +296,10 @@ def _classify(chunk: Sequence[_Event], body: Mapping[str, Any]) -> dict[int, _Pr
     return problems
 
 
-def _error_text(body: Mapping[str, Any], response: httpx.Response) -> str:
+def _error_text(body: Mapping[str, Any], response: httpx.Response, redactor: Redactor) -> str:
     error = body.get("error")
     if isinstance(error, str) and error:
-        return _shorten(error)
+        return _shorten(error, redactor)
     return response.reason_phrase or str(response.status_code)
 
 
@@ -306,19 +307,19 @@ def _error_text(body: Mapping[str, Any], response: httpx.Response) -> str:
 _MAX_ANSWER_CHARS: Final = 200
 
 
-def _shorten(text: str) -> str:
-    if len(text) <= _MAX_ANSWER_CHARS:
-        return text
-    return f"{text[:_MAX_ANSWER_CHARS]}... ({len(text)} characters)"
+def _shorten(text: str, redactor: Redactor) -> str:
+    """``text`` redacted, then cut (redacting first: a cut through a quoted key would show its prefix)."""
+    cut = redactor.shorten(text, _MAX_ANSWER_CHARS)
+    return cut if cut == redactor.text(text) else f"{cut} ({len(text)} characters)"
 
 
-def answer_preview(response: httpx.Response) -> str:
-    """What came back, for a message: the content type and the start of the body (bounded)."""
+def answer_preview(response: httpx.Response, redactor: Redactor) -> str:
+    """What came back, for a message: the content type and the start of the body (bounded, redacted)."""
     kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
     text = response.text
     if not text.strip():
         return f"an empty body ({kind})"
-    return f"{kind}: {json.dumps(_shorten(' '.join(text.split())), ensure_ascii=False)}"
+    return f"{kind}: {json.dumps(_shorten(' '.join(text.split()), redactor), ensure_ascii=False)}"
 
 
 def _accepted_events(response: httpx.Response) -> bool:
@@ -330,8 +331,8 @@ def _accepted_events(response: httpx.Response) -> bool:
     return _json_body(response).get("code") == 200
 
 
-def _not_accepted(response: httpx.Response, expected: str) -> RetryableError:
-    status, got = response.status_code, answer_preview(response)
+def _not_accepted(response: httpx.Response, expected: str, redactor: Redactor) -> RetryableError:
+    status, got = response.status_code, answer_preview(response, redactor)
     message = f"Amplitude answered {status} without its success answer ({expected}): got {got}"
     return RetryableError(message, status)
 
@@ -343,6 +344,7 @@ class _Uploader:
         self.request = request
         self.api_key = api_key
         self.outcomes = outcomes
+        self.redactor = Redactor({"apiKey": api_key} if isinstance(api_key, str) else {})
 
     def _deliver(self, chunk: Sequence[_Event], response: httpx.Response) -> None:
         delivered = Delivered(response.status_code, response_data(response))
@@ -400,13 +402,14 @@ class _Uploader:
         if response.is_success and _accepted_events(response):
             self._deliver(chunk, response)
         elif response.is_success:
-            self._fail(chunk, _not_accepted(response, '{"code": 200}'))
+            self._fail(chunk, _not_accepted(response, '{"code": 200}', self.redactor))
         elif status == 413:
             await self._split(group, chunk)
         elif status in (400, 429):
             await self._partial(group, chunk, response)
         else:
-            message = f"Amplitude answered {status}: {_error_text(_json_body(response), response)}"
+            text = _error_text(_json_body(response), response, self.redactor)
+            message = f"Amplitude answered {status}: {text}"
             self._fail(chunk, APIError(message, status))
 
     async def _split(self, group: _Group, chunk: list[_Event]) -> None:
@@ -420,7 +423,7 @@ class _Uploader:
 
     async def _partial(self, group: _Group, chunk: list[_Event], response: httpx.Response) -> None:
         body = _json_body(response)
-        error_text = _error_text(body, response)
+        error_text = _error_text(body, response, self.redactor)
         status = response.status_code
         if error_text.startswith("Invalid API key"):
             # The answer quotes the key; keep it out of the message.
@@ -589,14 +592,19 @@ def _form_shape(parameter: str, api_key: Any, options: str | None) -> _FormShape
     return _FormShape(head, tail)
 
 
-def _answer_text(response: httpx.Response) -> str:
-    """What the answer says: a JSON ``error``, else the plain text (shortened), else the reason."""
+def _answer_text(response: httpx.Response, redactor: Redactor) -> str:
+    """What the answer says: a JSON ``error``, else the plain text (shortened), else the reason.
+
+    Redacted before it is shortened: a cut through a quoted key would leave a prefix of it that
+    no later redaction recognises.
+    """
     text = response.text.strip()
     if text.startswith("{"):
         error = _json_body(response).get("error")
         if isinstance(error, str) and error:
             text = error
-    return _shorten(text) or response.reason_phrase or str(response.status_code)
+    text = _shorten(text, redactor)
+    return text or response.reason_phrase or str(response.status_code)
 
 
 def _form_accepted(response: httpx.Response) -> bool:
@@ -621,12 +629,18 @@ class _FormSender:
     """Sends the requests of one form ``perform_batch`` call and records each payload's result."""
 
     def __init__(
-        self, request: RequestClient, url: str, api: FormAPI, results: list[ItemResult | None]
+        self,
+        request: RequestClient,
+        url: str,
+        api: FormAPI,
+        results: list[ItemResult | None],
+        redactor: Redactor,
     ) -> None:
         self.request = request
         self.url = url
         self.api = api
         self.results = results
+        self.redactor = redactor
         self.auth_error: InvalidAuthenticationError | None = None
         # Transient failures while isolating a bad item that are answered by halving again at
         # once rather than failing the part: a few per call, so an outage cannot multiply requests.
@@ -688,9 +702,9 @@ class _FormSender:
             self._settle(chunk, Delivered(status, response_data(response)))
             return
         if response.is_success:
-            await self._transient(shape, chunk, _not_accepted(response, "success"), isolating)
+            await self._transient(shape, chunk, _not_accepted(response, "success", self.redactor), isolating)
             return
-        text = _answer_text(response)
+        text = _answer_text(response, self.redactor)
         if _rejects_api_key(status, text):
             # The answer may quote the key; keep it out of the message.
             self.auth_error = InvalidAuthenticationError(
@@ -767,8 +781,10 @@ async def upload_form_batch(request: RequestClient, data: BatchInput[Any], api: 
         text = object_json(item)[0] if isinstance(item, Mapping) else json_stringify(item) or "null"
         encoded = form_quote(text)
         groups.setdefault(api.options(payload.get("min_id_length")), []).append(_FormItem(index, encoded))
-    sender = _FormSender(request, endpoint_for(api.endpoint, data.settings), api, results)
     api_key = setting_value(data.settings, "apiKey")
+    secrets = {key: setting_value(data.settings, key) for key in ("apiKey", "secretKey")}
+    redactor = Redactor({key: value for key, value in secrets.items() if isinstance(value, str)})
+    sender = _FormSender(request, endpoint_for(api.endpoint, data.settings), api, results, redactor)
     for options, items in groups.items():
         shape = _form_shape(api.parameter, api_key, options)
         for chunk in sender.chunks(shape, items):
