@@ -183,7 +183,7 @@ def record_from_dead_letter(text: str | bytes, line: int) -> list[Record]:
     """
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return parse_line(text, line)  # not a dead-letter record: treat the line as input
     if not isinstance(data, dict) or ("event" not in data and "raw" not in data):
         return records_from_value(data, line)

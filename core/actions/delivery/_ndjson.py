@@ -32,6 +32,7 @@ __all__ = [
     "INVALID_JSON",
     "LINE_TOO_LONG",
     "NDJSON_SOURCE",
+    "NESTED_TOO_DEEP",
     "NOT_AN_EVENT",
     "Interpreter",
     "NdjsonSource",
@@ -45,6 +46,11 @@ __all__ = [
 INVALID_JSON: Final = "INVALID_JSON"
 NOT_AN_EVENT: Final = "NOT_AN_EVENT"
 LINE_TOO_LONG: Final = "LINE_TOO_LONG"
+NESTED_TOO_DEEP: Final = "NESTED_TOO_DEEP"
+
+#: Deepest nesting of objects and arrays an event may have: mapping, validation, encoding and
+#: pickling all recurse, so a deeper event is dead-lettered when read instead of crashing a stage.
+MAX_DEPTH: Final = 64
 
 #: Longest line kept in memory; longer lines are dead-lettered with their first bytes only.
 MAX_LINE_BYTES: Final = 32 * 1024 * 1024
@@ -55,9 +61,40 @@ def _problem(code: str, reason: str, line: int | None, raw: str | None) -> Recor
     return Record(None, line, code, reason, raw)
 
 
-def _as_event(value: Any, line: int | None, raw: str | bytes | None, where: str = "") -> Record:
+def _brackets(raw: str | bytes) -> int:
+    """How many objects and arrays ``raw`` opens at most: a bound on its depth, counted in C."""
+    if isinstance(raw, bytes):
+        return raw.count(b"{") + raw.count(b"[")
+    return raw.count("{") + raw.count("[")
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests objects and arrays more than ``limit`` levels (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if type(item) is dict else item if type(item) is list else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
+    return False
+
+
+def _too_deep(line: int | None, raw: str | bytes | None, where: str = "") -> Record:
+    text = "" if raw is None else raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    reason = f"{where}nested deeper than {MAX_DEPTH} levels of objects and arrays"
+    return _problem(NESTED_TOO_DEEP, reason, line, text)
+
+
+def _as_event(
+    value: Any, line: int | None, raw: str | bytes | None, where: str = "", shallow: bool = False
+) -> Record:
     """``value`` as an event record, or a ``NOT_AN_EVENT`` problem (``raw`` defaults to its JSON)."""
     if type(value) is dict and type(value.get("type")) is str and value["type"]:
+        if not shallow and (raw is None or _brackets(raw) > MAX_DEPTH) and _deeper_than(value, MAX_DEPTH):
+            return _too_deep(line, raw, where)
         return Record(value, line)
     if isinstance(value, dict):
         kind = value.get("type")
@@ -69,6 +106,8 @@ def _as_event(value: Any, line: int | None, raw: str | bytes | None, where: str 
     else:
         reason = f"expected an event object, got {js_type(value)}"
     if raw is None:
+        if not shallow and _deeper_than(value, MAX_DEPTH):
+            return _too_deep(line, None, where)
         text = json.dumps(value, ensure_ascii=False)
     else:
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
@@ -96,8 +135,9 @@ def records_from_value(value: Any, line: int | None = None, raw: str | bytes | N
     in a problem record (decoded only then).
     """
     if type(value) is dict and "type" not in value and isinstance(value.get("batch"), list):
+        shallow = raw is not None and _brackets(raw) <= MAX_DEPTH
         return [
-            _as_event(_merge_envelope(item, value), line, None, f"batch item {index}: ")
+            _as_event(_merge_envelope(item, value), line, None, f"batch item {index}: ", shallow)
             for index, item in enumerate(value["batch"])
         ]
     return [_as_event(value, line, raw)]
@@ -107,6 +147,8 @@ def parse_line(text: str | bytes, line: int | None = None) -> list[Record]:
     """Parse one NDJSON line into records (none for a blank line)."""
     try:
         value = json.loads(text)
+    except RecursionError:  # deeper than the parser itself goes
+        return [_too_deep(line, text)]
     except ValueError as exc:
         shown = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
         if not shown.strip():
@@ -284,6 +326,9 @@ class _ArrayParser:
                     if not final and len(self._buffer) < MAX_LINE_BYTES:
                         break  # most likely cut off mid-element: wait for more text
                     out.extend(self._broken(f"invalid JSON: {exc.msg}"))
+                    break
+                except RecursionError:
+                    out.extend(self._broken(f"element {self._items} is nested too deep to parse"))
                     break
                 if not final and end == len(self._buffer) and not isinstance(value, dict | list):
                     break  # a number or literal at the very end may continue in the next chunk
