@@ -225,8 +225,8 @@ class NetworkError(IntegrationError):
 
     status = None
 
-    def __init__(self, message: str, code: str = "ETIMEDOUT") -> None:
-        super().__init__(message, code=code)
+    def __init__(self, message: str, code: str = "ETIMEDOUT", *, retryable: bool | None = None) -> None:
+        super().__init__(message, code=code, retryable=retryable)
 
 
 #: RFC 9110's reason phrases where httpx's table still has the older ones (Node uses these).

@@ -108,14 +108,6 @@ def response_data(response: httpx.Response) -> Any:
     return text
 
 
-class _UnusableResponse(NetworkError):
-    """An answer the session refuses to use (a redirect, an oversized body): like no response at all."""
-
-    def __init__(self, message: str, code: str, *, retryable: bool) -> None:
-        super().__init__(message, code)
-        self._retryable = retryable
-
-
 class HttpSession:
     """One connection pool and its policies, shared by every request of a run.
 
@@ -201,7 +193,7 @@ class HttpSession:
             )
             self._record(Exchange(request, None, error))
             raise error from exc
-        except _UnusableResponse as error:
+        except NetworkError as error:  # an answer refused (a redirect, an oversized body): like none at all
             self._record(Exchange(request, None, error))
             raise
         self._record(Exchange(request, response))
@@ -213,7 +205,7 @@ class HttpSession:
         try:
             if response.is_redirect:
                 where = response.headers.get("location", "")
-                raise _UnusableResponse(
+                raise NetworkError(
                     f"the server answered {response.status_code} {response.reason_phrase} (a redirect"
                     f"{' to ' + where.split('?')[0] if where else ''}): redirects are not followed, "
                     "so credentials never go elsewhere; point --base-url at the final address",
@@ -236,8 +228,8 @@ class HttpSession:
             await response.aclose()
         return response
 
-    def _too_large(self, response: httpx.Response) -> _UnusableResponse:
-        return _UnusableResponse(
+    def _too_large(self, response: httpx.Response) -> NetworkError:
+        return NetworkError(
             f"the server answered {response.status_code} with a body over {self.max_response_bytes} bytes "
             "(not read; treated as a server fault)",
             "RESPONSE_TOO_LARGE",
