@@ -1,8 +1,11 @@
 """Every ```python block in docs/ runs, in order, one namespace per page; its asserts are the checks.
 
 A block preceded by the line ``<!-- no-run -->`` is shown but not executed (used for snippets
-that need a network, or show a shell session). No block, run or not, imports a private module
-(``actions._x``, ``actions.delivery._x``...): what the docs show is what users may rely on.
+that need a network, or show a shell session). A block preceded by ``<!-- file: PATH -->`` is
+also written to PATH (relative to the page's scratch folder) before it runs: the tutorial's
+files land in the package it scaffolded, whose own tests then run as the tutorial says. No block,
+run or not, imports a private module (``actions._x``, ``actions.delivery._x``...): what the docs
+show is what users may rely on.
 """
 
 from __future__ import annotations
@@ -15,17 +18,21 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-_BLOCK = re.compile(r"(?P<skip><!-- no-run -->\s*\n)?```python\n(?P<code>.*?)```", re.DOTALL)
+_BLOCK = re.compile(
+    r"(?P<skip><!-- no-run -->\s*\n)?(?:<!-- file: (?P<file>\S+) -->\s*\n)?```python\n(?P<code>.*?)```",
+    re.DOTALL,
+)
 
 
-def python_blocks(page: Path) -> list[tuple[int, str]]:
+def python_blocks(page: Path) -> list[tuple[int, str, str | None]]:
+    """``(line, code, file)`` of each block that runs; ``file`` is where the page says it belongs."""
     text = page.read_text(encoding="utf-8")
     blocks = []
     for match in _BLOCK.finditer(text):
         if match.group("skip"):
             continue
         line = text.count("\n", 0, match.start("code")) + 1
-        blocks.append((line, match.group("code")))
+        blocks.append((line, match.group("code"), match.group("file")))
     return blocks
 
 
@@ -38,7 +45,10 @@ def test_python_examples_in_docs_run(page: Path, tmp_path: Path) -> None:
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        for line, code in python_blocks(page):
+        for line, code, file in python_blocks(page):
+            if file:
+                (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+                (tmp_path / file).write_text(code, encoding="utf-8")
             # Pad with newlines so tracebacks point at the line in the .md file.
             exec(compile("\n" * (line - 1) + code, str(page), "exec"), namespace)
     finally:
