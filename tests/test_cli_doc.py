@@ -28,6 +28,22 @@ HEADER = """# CLI reference
 
 Every command of `actions`, with its `--help`. Installed plugins may add more commands
 (see the `register_commands` hook in [hooks.md](hooks.md)); `actions --help` lists them.
+
+## Shell completion
+
+`actions` completes its commands, options and file arguments in bash (4.4 or later), zsh and
+fish. Add the line for your shell to its startup file (`~/.bashrc`, `~/.zshrc`,
+`~/.config/fish/completions/actions.fish`), then open a new shell:
+
+```console
+eval "$(_ACTIONS_COMPLETE=bash_source actions)"
+eval "$(_ACTIONS_COMPLETE=zsh_source actions)"
+_ACTIONS_COMPLETE=fish_source actions | source
+```
+
+Running `actions` to build the script at every shell start costs a moment; to avoid it, save the
+script once (`_ACTIONS_COMPLETE=bash_source actions > ~/.actions-complete.bash`) and source that
+file instead (regenerate it after upgrading).
 """
 
 

@@ -12,7 +12,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from actions import Destination, PluginLoadError, Registry, UnknownDestinationError, hookimpl
+from actions import (
+    ConfigurationError,
+    Destination,
+    PluginLoadError,
+    Registry,
+    UnknownDestinationError,
+    hookimpl,
+)
 from actions_webhook import destination as webhook
 
 BIN = Path(sys.executable).parent
@@ -59,13 +66,23 @@ def test_a_plugin_that_raises_while_registering_is_reported_not_fatal() -> None:
         Registry([broken], entry_points=False, strict=True)
 
 
-def test_duplicate_slugs_are_reported_as_a_failure_of_the_second_plugin() -> None:
-    first = _plugin(_renamed("dup"))
+def test_a_slug_two_plugins_register_is_a_conflict_of_that_slug_only() -> None:
+    first = _plugin(_renamed("dup"), _renamed("one"))
     second = SimpleNamespace(
         __name__="second", register_destinations=_plugin(_renamed("dup")).register_destinations
     )
     registry = Registry([first, second], entry_points=False)
-    assert "already registered" in registry.failures[0].error
+    assert registry.failures == []
+    assert [c.slug for c in registry.conflicts] == ["dup"]
+    assert list(registry.destinations()) == ["one"]
+    with pytest.raises(ConfigurationError, match="'dup' is registered by more than one plugin"):
+        registry.destination("dup")
+
+
+def test_a_plugin_registering_one_slug_twice_is_its_own_failure() -> None:
+    registry = Registry([_plugin(_renamed("dup"), _renamed("dup"))], entry_points=False)
+    assert "registered twice" in registry.failures[0].error
+    assert registry.destinations() == {}
 
 
 def test_installed_entry_points_are_loaded_unless_disabled(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
 import signal
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import click
-from actions import get_registry
+from actions import ConfigurationError, get_registry
 
 from ._run import open_emulator, parse_emulator_options
 
@@ -76,7 +79,13 @@ def emulator_command(slug: str, host: str, port: int, options: tuple[str, ...], 
     destination = get_registry().destination(slug)
     settings = {key: value for key, value in faults.items() if value is not None}
     settings.update(parse_emulator_options(options))
-    with open_emulator(destination, host, port, settings) as sandbox:
+    with contextlib.ExitStack() as stack:
+        try:
+            sandbox = stack.enter_context(open_emulator(destination, host, port, settings))
+        except OSError as exc:  # cannot bind: the port is taken, the host unknown or not ours
+            raise ConfigurationError(
+                f"cannot serve the {slug} emulator on {host}:{port}: {_why(exc)}"
+            ) from None
         click.echo(f"{slug} emulator listening on {sandbox.base_url}")
         click.echo("settings: " + json.dumps(dict(sandbox.settings), ensure_ascii=False))
         click.echo(
@@ -86,6 +95,15 @@ def emulator_command(slug: str, host: str, port: int, options: tuple[str, ...], 
         click.echo(
             f"{name}: stopping; stored: " + json.dumps(sandbox.stats(), ensure_ascii=False, default=str)
         )
+
+
+def _why(exc: OSError) -> str:
+    """The reason in a few words (asyncio's bind errors repeat the address in a long sentence)."""
+    if exc.errno == errno.EADDRINUSE:
+        return f"{os.strerror(exc.errno)} (another program listens there; --port 0 picks a free port)"
+    if isinstance(exc.errno, int) and exc.errno > 0:
+        return os.strerror(exc.errno)
+    return str(exc.strerror or exc)
 
 
 def register(cli: click.Group) -> None:

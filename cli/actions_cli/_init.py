@@ -15,18 +15,27 @@ import re
 import subprocess
 import sys
 import tomllib
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, distribution, packages_distributions
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import click
-from actions import ConfigurationError, __version__
+from actions import ConfigurationError, Registry, __version__, get_registry
 
 from ._output import EXIT_FAILED
 
-__all__ = ["ActionNames", "DestinationNames", "add_action", "create_destination", "render_template"]
+__all__ = [
+    "ActionNames",
+    "DestinationNames",
+    "add_action",
+    "check_names_are_free",
+    "create_destination",
+    "render_template",
+]
 
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 _SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -41,7 +50,33 @@ MAX_TITLE_LENGTH = 48
 def _words(name: str) -> list[str]:
     """``"Acme analytics"``, ``"acme-analytics"`` and ``"AcmeAnalytics"`` all give ``[Acme, analytics]``."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
-    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+    return [w for w in re.split(r"[\W_]+", spaced) if w]
+
+
+#: Letters NFKD does not decompose into an ASCII letter plus accents, spelled as people do.
+_SPELLED = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"}
+    | {"đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i"}
+)
+
+
+def _ascii_words(name: str, words: list[str], needs: str) -> list[str]:
+    """``words`` spelled in ASCII (``Café`` -> ``Cafe``): slugs and module names must be ASCII.
+
+    Letters with no ASCII spelling (``Я``) are refused by name rather than dropped, which would
+    silently make ``"Ягода"`` an empty or unrelated name.
+    """
+    spelled = [
+        "".join(
+            c for c in unicodedata.normalize("NFKD", w.translate(_SPELLED)) if not unicodedata.combining(c)
+        )
+        for w in words
+    ]
+    unspellable = sorted({c for w in spelled for c in w if not c.isascii()})
+    if unspellable:
+        shown = ", ".join(repr(c) for c in unspellable[:5]) + (", ..." if len(unspellable) > 5 else "")
+        raise ConfigurationError(f"{name.strip()!r} has letters with no ASCII spelling ({shown}): {needs}")
+    return spelled
 
 
 def _title(words: list[str]) -> str:
@@ -64,7 +99,9 @@ class DestinationNames:
         title = _title(words)
         if len(title) > MAX_TITLE_LENGTH:
             raise ConfigurationError(f"name {title!r} is too long: at most {MAX_TITLE_LENGTH} characters")
-        slug = slug or "-".join(w.lower() for w in words)
+        if not slug:
+            needs = "the slug and package name must be ASCII; pass one with --slug (e.g. --slug my-vendor)"
+            slug = "-".join(w.lower() for w in _ascii_words(name, words, needs))
         if len(slug) > MAX_NAME_LENGTH:
             raise ConfigurationError(
                 f"slug {slug!r} is too long: at most {MAX_NAME_LENGTH} characters (use --slug)"
@@ -112,9 +149,11 @@ class ActionNames:
     @classmethod
     def from_name(cls, name: str) -> ActionNames:
         words = _words(name)
-        if not words or not words[0][0].isalpha():
+        needs = "the action's key and module name must be ASCII; name it in ASCII letters"
+        spelled = _ascii_words(name, words, needs)
+        if not spelled or not spelled[0][0].isalpha():
             raise ConfigurationError(f"cannot make an action name out of {name!r}: start with a letter")
-        lower = [w.lower() for w in words]
+        lower = [w.lower() for w in spelled]
         module = "_".join(lower)
         if len(module) > MAX_NAME_LENGTH:
             raise ConfigurationError(
@@ -176,6 +215,8 @@ def _render_tree(kind: str, target: Path, variables: Mapping[str, str]) -> list[
     for parts, entry in _template_files(root):
         rendered = [render_template(part, variables) for part in parts]
         rendered[-1] = rendered[-1].removesuffix(".tmpl")
+        if rendered[-1] == "gitignore":  # stored without its dot: package-data globs skip dotfiles
+            rendered[-1] = ".gitignore"
         path = target.joinpath(*rendered)
         if path.exists():
             raise ConfigurationError(f"{path} already exists; not overwriting it")
@@ -303,6 +344,33 @@ def _destination_package(directory: Path) -> tuple[str, Path]:
 # --- operations (also used by tests and docs) --------------------------------------------------------
 
 
+def check_names_are_free(names: DestinationNames, registry: Registry | None = None) -> None:
+    """Refuse names that an installed destination slug, distribution or import package already has.
+
+    Installing a second ``action-destinations-amplitude`` would replace the real one, and a second
+    ``actions_amplitude`` package would shadow it: both break something that works today.
+    """
+    registry = registry or get_registry()
+    hint = "pick another name, or pass --slug"
+    if names.slug in registry.destinations() or any(c.slug == names.slug for c in registry.conflicts):
+        info = registry.plugin_for(names.slug)
+        owner = f" by {info.package} (entry point {info.name!r})" if info and info.package else ""
+        raise ConfigurationError(f"destination slug {names.slug!r} is already registered{owner}: {hint}")
+    try:
+        found = distribution(names.distribution)
+    except PackageNotFoundError:
+        pass
+    else:
+        raise ConfigurationError(
+            f"a distribution named {names.distribution} {found.version} is already installed: {hint}"
+        )
+    owners = packages_distributions().get(names.package)
+    if owners:
+        raise ConfigurationError(
+            f"the package name {names.package} is already installed (by {owners[0]}): {hint}"
+        )
+
+
 def create_destination(names: DestinationNames, target: Path) -> list[Path]:
     """Render a complete destination package (with one example action) into ``target``."""
     if target.exists() and any(target.iterdir()):
@@ -415,11 +483,20 @@ def init_destination_command(name: str, directory: str | None, slug: str | None,
     `pip install -e DIR`; `actions plugins` then lists it.
     """
     names = DestinationNames.from_name(name, slug)
+    check_names_are_free(names)
     target = Path(directory) if directory else Path(names.slug)
     created = create_destination(names, target)
     click.echo(f"Created {names.distribution} ({len(created)} files) in {target}")
     _finish(target, not no_snapshots)
-    click.echo(f"\nNext:\n  cd {target}\n  pip install -e .\n  pytest\n  actions describe {names.slug}")
+    # The tutorial (docs/tutorial.md, step 1) shows these same commands; a test keeps them equal.
+    steps = [
+        f"cd {target}",
+        'pip install -e ".[dev]"',
+        "pytest -q",
+        "actions plugins",
+        f"actions describe {names.slug}",
+    ]
+    click.echo("\nNext:\n" + "".join(f"  {step}\n" for step in steps), nl=False)
 
 
 @init_group.command("action")

@@ -15,6 +15,9 @@ from ._output import print_json
 def plugins_command(as_json: bool) -> None:
     """List installed destinations, enrichers and sources, and plugins that failed to load.
 
+    A destination slug that two plugins register is listed as a CONFLICT naming both, and
+    refused until one of them is uninstalled.
+
     Set ACTIONS_LOAD_PLUGINS='' to start without any plugin, or to a comma-separated list of
     names to load only those; ACTIONS_STRICT_PLUGINS=1 makes a broken plugin an error.
     """
@@ -52,6 +55,14 @@ def plugins_command(as_json: bool) -> None:
             }
             for p in registry.plugins
         ],
+        "conflicts": [
+            {
+                "slug": c.slug,
+                "plugins": [{"name": p.name, "package": p.package, "version": p.version} for p in c.plugins],
+                "error": c.error,
+            }
+            for c in registry.conflicts
+        ],
         "failed": [
             {"name": f.name, "package": f.package, "version": f.version, "error": f.error}
             for f in registry.failures
@@ -69,6 +80,8 @@ def plugins_command(as_json: bool) -> None:
         click.echo(f"{'enricher':<16} {enricher['name']}: {enricher['description']}")
     for source in data["sources"]:
         click.echo(f"{'source':<16} {source['name']}: {source['description']}")
+    for conflict in data["conflicts"]:
+        click.echo(f"CONFLICT {conflict['slug']}: {conflict['error']}", err=True)
     for failure in data["failed"]:
         source = f" ({failure['package']} {failure['version']})" if failure["package"] else ""
         click.echo(f"FAILED {failure['name']}{source}: {failure['error']}", err=True)

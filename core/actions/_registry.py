@@ -10,6 +10,7 @@ import difflib
 import threading
 import traceback
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ._destination import Destination
@@ -18,7 +19,29 @@ from ._errors import ConfigurationError, PluginLoadError, UnknownDestinationErro
 from ._plugins import PluginFailure, PluginInfo, PluginManager, _one_line, load_plugins, strict_from_env
 from .delivery._sources import SourceSpec
 
-__all__ = ["Registry", "get_registry", "reset_registry"]
+__all__ = ["Registry", "SlugConflict", "get_registry", "reset_registry"]
+
+
+@dataclass(frozen=True)
+class SlugConflict:
+    """A destination slug that more than one plugin registers: refused, never silently taken over.
+
+    Which plugin loads first is an accident of names, so neither is trusted with the slug; the
+    other destinations of both plugins still work.
+    """
+
+    slug: str
+    plugins: tuple[PluginInfo, ...]
+
+    @property
+    def error(self) -> str:
+        claims = " and ".join(
+            f"{p.package or 'a directly registered plugin'} (entry point {p.name!r})" for p in self.plugins
+        )
+        return (
+            f"destination slug {self.slug!r} is registered by more than one plugin: {claims}; "
+            "uninstall one of them (see `actions plugins`)"
+        )
 
 
 class Registry:
@@ -43,6 +66,7 @@ class Registry:
         self.pm = PluginManager()
         self.plugins: list[PluginInfo] = []
         self.failures: list[PluginFailure] = []
+        self.conflicts: list[SlugConflict] = []
         for plugin in plugins:
             name = getattr(plugin, "__name__", None) or type(plugin).__name__
             self.pm.register(plugin, name=name)
@@ -62,6 +86,7 @@ class Registry:
 
     def _collect(self) -> None:
         infos = {info.name: info for info in self.plugins}
+        claims: dict[str, list[tuple[str, Destination]]] = {}
         for impl in self.pm.hook.register_destinations.get_hookimpls():
             name = impl.plugin_name
             found: list[Destination] = []
@@ -70,15 +95,25 @@ class Registry:
                 for destination in found:
                     if not isinstance(destination, Destination):
                         raise TypeError(f"register() expects a Destination, got {type(destination).__name__}")
-                    if destination.slug in self._destinations:
-                        raise ValueError(f"destination slug {destination.slug!r} is already registered")
+                    if sum(d.slug == destination.slug for d in found) > 1:
+                        raise ValueError(f"destination slug {destination.slug!r} is registered twice")
             except Exception as exc:  # foreign code: reported like an import failure
                 self._record_failure(name, exc)
                 continue
             for destination in found:
-                self._destinations[destination.slug] = destination
-                if name in infos:
-                    infos[name].destinations.append(destination.slug)
+                claims.setdefault(destination.slug, []).append((name, destination))
+        for slug, claimants in claims.items():
+            if len(claimants) > 1:
+                plugins = tuple(infos.get(name) or PluginInfo(name) for name, _ in claimants)
+                conflict = SlugConflict(slug, plugins)
+                if self.strict:
+                    raise PluginLoadError(conflict.error)
+                self.conflicts.append(conflict)
+                continue
+            ((name, destination),) = claimants
+            self._destinations[slug] = destination
+            if name in infos:
+                infos[name].destinations.append(slug)
 
     def _collect_specs(self, hook: str, kind: type[Any], table: dict[str, Any], what: str) -> None:
         """Call each plugin's ``hook(register)`` and keep the named specs it registers in ``table``."""
@@ -155,11 +190,15 @@ class Registry:
 
         Raises:
             UnknownDestinationError: naming close matches and what is installed.
+            ConfigurationError: more than one plugin registers ``slug`` (see :attr:`conflicts`).
         """
         try:
             return self._destinations[slug]
         except KeyError:
             pass
+        for conflict in self.conflicts:
+            if conflict.slug == slug:
+                raise ConfigurationError(conflict.error)
         close = difflib.get_close_matches(slug, list(self._destinations), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         installed = ", ".join(sorted(self._destinations)) or "none"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,19 +22,18 @@ from pathlib import Path
 
 import actions
 import pytest
-from actions import ConfigurationError
+from actions import ConfigurationError, Registry
 from actions_cli import cli
 from actions_cli._init import (
     ActionNames,
     DestinationNames,
     add_action,
+    check_names_are_free,
     create_destination,
     render_template,
     write_snapshots,
 )
 from click.testing import CliRunner
-
-CORE_SOURCE = Path(actions.__file__).resolve().parent.parent
 
 
 def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -55,19 +55,8 @@ def assert_ok(done: subprocess.CompletedProcess[str]) -> None:
 def lint_and_type_check(package: Path) -> None:
     assert_ok(run(sys.executable, "-m", "ruff", "check", ".", cwd=package))
     assert_ok(run(sys.executable, "-m", "ruff", "format", "--check", ".", cwd=package))
-    # The package's own [tool.mypy] config (strict); `actions` is read from source, its errors not ours.
-    assert_ok(
-        run(
-            sys.executable,
-            "-m",
-            "mypy",
-            "--follow-imports=silent",
-            "--cache-dir",
-            str(package / ".mypy_cache"),
-            cwd=package,
-            env={"MYPYPATH": str(CORE_SOURCE)},
-        )
-    )
+    # The package's own [tool.mypy] config (strict), exactly as its author runs it.
+    assert_ok(run(sys.executable, "-m", "mypy", "--cache-dir", str(package / ".mypy_cache"), cwd=package))
 
 
 # --- names and rendering --------------------------------------------------------------------------
@@ -126,6 +115,7 @@ def test_create_renders_a_complete_package(tmp_path: Path) -> None:
     create_destination(DestinationNames.from_name("Acme Analytics"), target)
     files = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
     assert files == {
+        ".gitignore",
         "pyproject.toml",
         "README.md",
         "actions_acme_analytics/__init__.py",
@@ -288,6 +278,29 @@ def test_scaffold_lints_installs_passes_its_tests_and_is_discovered(
     assert run(overlay_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=package).returncode == 1
 
 
+@pytest.mark.slow
+def test_mypy_strict_passes_on_a_fresh_scaffold_with_the_core_installed_editable(tmp_path: Path) -> None:
+    """Plain `mypy --strict`, no MYPYPATH: it must find `actions` (py.typed) where pip put it.
+
+    An editable install made by setuptools' import-hook finder is invisible to mypy ("Cannot find
+    implementation or library stub for module named 'actions'"); the core's package-dir makes it
+    a plain .pth path entry, which mypy follows.
+    """
+    create_destination(DestinationNames.from_name("Acme Analytics"), tmp_path)
+    env = {key: value for key, value in os.environ.items() if key not in {"MYPYPATH", "PYTHONPATH"}}
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / ".mypy_cache")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Success: no issues found" in done.stdout
+
+
 def test_nothing_was_installed_into_this_environment() -> None:
     with pytest.raises(PackageNotFoundError):
         distribution("action-destinations-acme-analytics")
@@ -298,3 +311,95 @@ def test_snapshots_are_written_for_an_uninstalled_package(tmp_path: Path) -> Non
     done = write_snapshots(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(list((tmp_path / "tests" / "__snapshots__" / "test_destination").iterdir())) == 2
+
+
+# --- names that collide, names that are not ASCII, .gitignore, the "Next:" steps ----------------
+
+
+@pytest.mark.parametrize(
+    ("args", "taken"),
+    [
+        (["amplitude"], "action-destinations-amplitude"),  # the bundled plugin's distribution
+        (["Anything", "--slug", "webhook"], "action-destinations-webhook"),
+        (["Cli"], "action-destinations-cli"),  # not a destination, still an installed distribution
+    ],
+)
+def test_init_refuses_names_an_installed_distribution_already_has(
+    tmp_path: Path, args: list[str], taken: str
+) -> None:
+    target = tmp_path / "pkg"
+    result = CliRunner().invoke(cli, ["init", *args, "--directory", str(target), "--no-snapshots"])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Error: ") and taken in line, line
+    assert not target.exists()
+
+
+def test_init_refuses_a_slug_an_installed_plugin_registers_under_another_distribution() -> None:
+    # `webhook-x`'s names are free, but its slug is not: registered by another distribution.
+    registry = Registry()
+    with pytest.raises(
+        ConfigurationError, match="slug 'webhook' is already registered by action-destinations-webhook"
+    ):
+        check_names_are_free(DestinationNames("Hook", "webhook"), registry)
+    check_names_are_free(DestinationNames("Hook", "webhook-x"), registry)
+
+
+@pytest.mark.parametrize(
+    ("given", "name", "slug"),
+    [
+        ("Café Crème", "Café Crème", "cafe-creme"),
+        ("Ærø Straße", "Ærø Straße", "aero-strasse"),
+        ("Zürich Łódź", "Zürich Łódź", "zurich-lodz"),
+    ],
+)
+def test_non_ascii_names_are_transliterated_for_the_code_and_kept_for_people(
+    given: str, name: str, slug: str
+) -> None:
+    names = DestinationNames.from_name(given)
+    assert (names.name, names.slug) == (name, slug)
+
+
+def test_a_name_with_no_ascii_spelling_is_refused_naming_the_letters_unless_a_slug_is_given(
+    tmp_path: Path,
+) -> None:
+    result = CliRunner().invoke(cli, ["init", "Ягода", "--directory", str(tmp_path / "x"), "--no-snapshots"])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert "'Я'" in line and "--slug" in line, line
+    names = DestinationNames.from_name("Ягода", "yagoda")
+    assert (names.name, names.slug, names.package) == ("Ягода", "yagoda", "actions_yagoda")
+    with pytest.raises(ConfigurationError, match="no ASCII spelling"):
+        ActionNames.from_name("Отправить")
+    assert ActionNames.from_name("Envoyer Événement").module == "envoyer_evenement"
+
+
+def test_init_writes_a_gitignore_that_keeps_snapshots_and_drops_build_output(tmp_path: Path) -> None:
+    created = create_destination(DestinationNames.from_name("Acme"), tmp_path)
+    gitignore = tmp_path / ".gitignore"
+    assert gitignore in created
+    lines = gitignore.read_text(encoding="utf-8").splitlines()
+    ignored = [line for line in lines if line and not line.startswith("#")]
+    assert {"__pycache__/", "*.egg-info/", "dist/", "build/", ".venv/", ".mypy_cache/"} <= set(ignored)
+    assert not any("snapshot" in pattern or pattern.endswith(".json") for pattern in ignored)
+
+
+TUTORIAL = Path(__file__).resolve().parents[2] / "docs" / "tutorial.md"
+
+
+def tutorial_next_steps() -> list[str]:
+    """The commands of the tutorial's console block that follows the scaffold (the one with `cd`)."""
+    blocks = re.findall(r"```console\n(.*?)```", TUTORIAL.read_text(encoding="utf-8"), re.DOTALL)
+    (block,) = [b for b in blocks if "$ cd acme-analytics" in b]
+    return [line.removeprefix("$ ") for line in block.splitlines() if line.startswith("$ ")]
+
+
+def test_the_next_steps_init_prints_are_the_tutorials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["init", "Acme Analytics", "--no-snapshots"])
+    assert result.exit_code == 0, result.output
+    printed = result.stdout.split("\nNext:\n", 1)[1].splitlines()
+    assert [line.strip() for line in printed if line.strip()] == tutorial_next_steps()
+    assert "actions describe acme-analytics" in tutorial_next_steps()

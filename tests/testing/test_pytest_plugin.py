@@ -88,6 +88,62 @@ def test_a_missing_snapshot_fails_the_suite(project: Path) -> None:
     assert "1 snapshot failed" in done.stdout or "snapshot does not exist" in done.stdout.lower()
 
 
+HINT = "run `pytest --snapshot-update`"
+
+SUITE_MODULE = """
+from actions.testing import destination_test_class
+from actions_webhook import destination
+
+TestWebhook = destination_test_class(destination)
+"""
+
+CONFTEST = """
+import pytest
+from actions_webhook import destination as webhook
+
+
+@pytest.fixture
+def destination():
+    return webhook
+
+
+@pytest.fixture
+def destination_settings():
+    return {"url": "https://hooks.example.com/in"}
+"""
+
+
+def test_a_missing_snapshot_in_an_authors_own_test_says_how_to_write_it(project: Path) -> None:
+    done = run_pytest(project)
+    assert done.returncode == 1
+    assert "does not exist" in done.stdout and HINT in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        [],  # found through its pytest11 entry point, as any suite finds it
+        # Loaded by name with autoload off: pytest then rewrites asserts of the plugin module only,
+        # and the suite's own `assert ... == request_snapshot` used to fail as a bare AssertionError.
+        ["-p", "actions.testing.pytest_plugin", "-p", "syrupy"],
+    ],
+    ids=["entry-point", "by-name"],
+)
+def test_a_missing_snapshot_in_the_standard_suite_says_how_to_write_it(
+    tmp_path: Path, how: list[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\naddopts = "--import-mode=importlib"\n'
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "conftest.py").write_text(CONFTEST)
+    (tmp_path / "tests" / "test_suite.py").write_text(SUITE_MODULE)
+    env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"} if how else {}
+    done = run_pytest(tmp_path, "-k", "test_request_snapshot and send-required", *how, env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "does not exist" in done.stdout and HINT in done.stdout, done.stdout
+
+
 def test_snapshot_update_with_a_keyword_subset_is_refused(project: Path) -> None:
     done = run_pytest(project, "--snapshot-update", "-k", "send")
     assert done.returncode == pytest.ExitCode.USAGE_ERROR

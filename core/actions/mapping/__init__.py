@@ -17,12 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from .._errors import MappingError
-from .._js import UNDEFINED, js_type
+from .._js import UNDEFINED, js_type, json_stringify
 from ._compile import cached_program
 from ._paths import get
 from ._validate import check_mapping
 
-__all__ = ["compile", "get", "transform", "transform_batch", "validate"]
+__all__ = ["compile", "get", "json_stringify", "transform", "transform_batch", "validate"]
 
 _STACK_OVERFLOW = "Maximum call stack size exceeded"
 
@@ -48,7 +48,7 @@ def transform(mapping: Any, payload: Any = UNDEFINED) -> Any:
     The mapping is validated first (every problem is reported at once), then resolved;
     undefined values are removed from objects recursively. Returns ``UNDEFINED`` when the
     result itself is undefined (for example a top-level ``@path`` to a missing key).
-    ``UNDEFINED`` items inside arrays are kept; :func:`actions._js.json_stringify` writes them
+    ``UNDEFINED`` items inside arrays are kept; :func:`json_stringify` writes them
     as ``null``.
 
     Raises:

@@ -9,6 +9,7 @@ request snapshots (:func:`snapshot_of`, :class:`RequestSnapshotExtension`) and t
 
 from __future__ import annotations
 
+from . import _rewrite  # noqa: F401  (first: it must run before ._suite is imported)
 from ._data import (
     SECRET_MARKER,
     action_seed,

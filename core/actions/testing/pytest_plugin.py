@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ._harness import ActionRun, RecordedRequest, Reply, Responder
     from ._snapshots import RequestsSnapshot
 
-__all__ = ["FROZEN_NOW", "PARTIAL_UPDATE_ENV", "Harness"]
+__all__ = ["FROZEN_NOW", "MISSING_SNAPSHOT_HINT", "PARTIAL_UPDATE_ENV", "Harness"]
 
 #: The instant the reference's golden cases were produced at; tests freeze the clock here.
 FROZEN_NOW = "2024-01-15T12:00:00.000Z"
@@ -251,6 +251,36 @@ def request_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     from ._snapshots import RequestSnapshotExtension
 
     return snapshot.use_extension(RequestSnapshotExtension)
+
+
+#: Added to syrupy's "Snapshot '...' does not exist!", which does not say how to write one.
+MISSING_SNAPSHOT_HINT = (
+    "To write missing snapshots: run `pytest --snapshot-update` on the whole suite, serially "
+    "(or `pytest --snapshot-update-new-only` to only add new ones), then review and commit "
+    "tests/__snapshots__/."
+)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, right: object) -> Any:
+    """syrupy's explanation of a failed ``== snapshot``, plus how to write a snapshot that is missing."""
+    explanations = yield
+    from syrupy.assertion import SnapshotAssertion
+
+    snapshot = next((side for side in (right, left) if isinstance(side, SnapshotAssertion)), None)
+    if op != "==" or snapshot is None or not snapshot.num_executions:
+        return explanations
+    last = snapshot.executions.get(snapshot.num_executions - 1)
+    if last is None or last.recalled_data is not None:
+        return explanations
+    for index, lines in enumerate(explanations):
+        if lines:  # pytest shows the first non-empty explanation, cut after 8 lines: hint near the top
+            at = next((i + 1 for i, line in enumerate(lines) if "does not exist" in line), len(lines))
+            explanations[index] = [*lines[:at], MISSING_SNAPSHOT_HINT, *lines[at:]]
+            break
+    else:
+        explanations.append(["snapshot does not exist", MISSING_SNAPSHOT_HINT])
+    return explanations
 
 
 # --- the --snapshot-update guard ------------------------------------------------------------------

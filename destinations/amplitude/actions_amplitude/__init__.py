@@ -10,10 +10,17 @@ from typing import Any
 
 from actions import hookimpl
 
+from ._user_agent import parse_user_agent_properties
 from .destination import AmplitudeSettings, destination
 from .sessions import SESSIONS
 
-__all__ = ["AmplitudeSettings", "destination", "register_destinations", "register_enrichers"]
+__all__ = [
+    "AmplitudeSettings",
+    "destination",
+    "parse_user_agent_properties",
+    "register_destinations",
+    "register_enrichers",
+]
 
 
 @hookimpl

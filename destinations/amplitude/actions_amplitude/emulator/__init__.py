@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from ._config import EmulatorConfig, Region
 from ._emulator import Emulator
+from ._inspect import key_fingerprint
 from ._records import (
     DeletionRecord,
     EmulatorStats,
@@ -54,6 +55,7 @@ __all__ = [
     "StoredEvent",
     "UserMappingRecord",
     "UserRecord",
+    "key_fingerprint",
     "run_forever",
     "serve",
 ]

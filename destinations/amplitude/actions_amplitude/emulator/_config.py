@@ -61,6 +61,8 @@ class EmulatorConfig(BaseModel):
             ``exceeded_daily_quota_*``. ``None`` disables it.
         silenced_devices: Device ids whose events are answered "Events silenced for device_id".
         dedup_window_s: How long an ``insert_id`` is remembered.
+        read_timeout_s: How long a request body may take to arrive over HTTP; a slower client is
+            answered 408 and disconnected, so it cannot hold a connection forever.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -98,6 +100,7 @@ class EmulatorConfig(BaseModel):
     silenced_devices: frozenset[str] = frozenset()
 
     dedup_window_s: float = Field(float(_SEVEN_DAYS_S), ge=0.0)
+    read_timeout_s: float = Field(30.0, gt=0.0)
 
     @model_validator(mode="after")
     def _fault_rates_fit_in_one(self) -> EmulatorConfig:

@@ -11,12 +11,17 @@
 ``GET|POST /_emulator/faults``            pending scripted faults / script one (a Fault as JSON)
 ``POST /_emulator/reset``                 forget everything
 ========================================  =====================================================
+
+Records name their project by :func:`key_fingerprint` of its API key, never the key itself:
+anyone who can reach the port can read this API. ``api_key=`` filters take the key or its
+fingerprint.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
 from pydantic import TypeAdapter, ValidationError
@@ -28,9 +33,38 @@ from ._validate import parse_json
 if TYPE_CHECKING:
     from ._emulator import Emulator
 
-__all__ = ["handle_inspection"]
+__all__ = ["handle_inspection", "key_fingerprint"]
 
 _FAULT = TypeAdapter(Fault)
+
+
+def key_fingerprint(api_key: str) -> str:
+    """A short stand-in for an API key (``sha256:1a2b3c4d``): tells projects apart, reveals nothing."""
+    return "sha256:" + hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:8]
+
+
+def _shown(record: object) -> dict[str, Any]:
+    """A record as JSON data with its API key replaced by the key's fingerprint."""
+    view: dict[str, Any] = record.as_dict()  # type: ignore[attr-defined]
+    if isinstance(view.get("api_key"), str):
+        view["api_key"] = key_fingerprint(view["api_key"])
+    return view
+
+
+def _same_key(given: str, api_key: str) -> bool:
+    return given in (api_key, key_fingerprint(api_key))
+
+
+def _known_key(emulator: Emulator, given: str | None) -> str | None:
+    """The API key ``given`` names (itself, or the key whose fingerprint it is)."""
+    if given is None or not given.startswith("sha256:"):
+        return given
+    for records in _collections(emulator).values():
+        for record in records():
+            api_key = getattr(record, "api_key", None)
+            if isinstance(api_key, str) and key_fingerprint(api_key) == given:
+                return api_key
+    return given
 
 
 def _not_found(what: str) -> Reply:
@@ -49,12 +83,11 @@ def _collections(emulator: Emulator) -> dict[str, Callable[[], Sequence[object]]
 
 def _page(name: str, records: Sequence[object], params: dict[str, str]) -> Reply:
     selected = [
-        record.as_dict()  # type: ignore[attr-defined]
+        _shown(record)
         for record in records
-        if all(
-            params[field] == getattr(record, field)
-            for field in ("api_key", "endpoint")
-            if field in params and hasattr(record, field)
+        if ("api_key" not in params or _same_key(params["api_key"], getattr(record, "api_key", "")))
+        and (
+            "endpoint" not in params or params["endpoint"] == getattr(record, "endpoint", params["endpoint"])
         )
     ]
     try:
@@ -80,10 +113,12 @@ def handle_inspection(emulator: Emulator, method: str, route: str, query: str, b
         emulator.reset()
         return json_reply(200, {"ok": True})
     if method == "GET" and name == "users" and len(parts) == 2:
-        user = emulator.user(parts[1], params.get("api_key"))
-        return json_reply(200, user.as_dict()) if user is not None else _not_found("user")
+        user = emulator.user(parts[1], _known_key(emulator, params.get("api_key")))
+        return json_reply(200, _shown(user)) if user is not None else _not_found("user")
     if method == "GET" and name == "groups" and len(parts) == 3:
-        properties = emulator.group_properties(parts[1], parts[2], params.get("api_key"))
+        properties = emulator.group_properties(
+            parts[1], parts[2], _known_key(emulator, params.get("api_key"))
+        )
         return json_reply(200, {"group_properties": properties})
     if name == "faults" and len(parts) == 1:
         if method == "GET":

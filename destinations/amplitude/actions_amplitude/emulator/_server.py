@@ -130,7 +130,7 @@ class _HTTPServer:
                 return
             try:
                 request = _parse_head(head)
-                body = await self._read_body(reader, writer, request)
+                body = await self._read_body_in_time(reader, writer, request)
             except _BadRequest as error:
                 if error.status == 413:
                     self._emulator._count_refused_request(head.split(b" ", 2)[1].decode("latin-1"), 413)
@@ -151,6 +151,17 @@ class _HTTPServer:
             await writer.drain()
             if not keep_alive:
                 return
+
+    async def _read_body_in_time(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: _Request
+    ) -> bytes:
+        """The body, or 408 when it takes longer than ``read_timeout_s`` (a client stuck mid-body)."""
+        try:
+            return await asyncio.wait_for(
+                self._read_body(reader, writer, request), self._emulator.config.read_timeout_s
+            )
+        except TimeoutError:
+            raise _BadRequest(408, "Request body not received in time") from None
 
     async def _read_body(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: _Request

@@ -146,8 +146,14 @@ def _reject_constant(name: str) -> object:
 
 
 def parse_json(body: bytes) -> object:
-    """Strict JSON parsing: UTF-8 only, no NaN/Infinity. Raises ``ValueError`` when invalid."""
-    return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    """Strict JSON parsing: UTF-8 only, no NaN/Infinity. Raises ``ValueError`` when invalid.
+
+    JSON nested too deeply to parse is invalid JSON too (Amplitude's 400), not an emulator error.
+    """
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except RecursionError:
+        raise _InvalidJSON("nested too deeply") from None
 
 
 def min_id_length_from_options(options: object, default: int) -> int:
