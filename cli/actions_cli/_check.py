@@ -8,6 +8,7 @@ import click
 from actions import AuthenticationFailed, HttpSession, InvalidAuthenticationError, NetworkError, get_registry
 from actions.delivery import DestinationConfig
 
+from ._logging import redact_with
 from ._output import EXIT_FAILED, fail
 from ._settings_file import env_prefix, load_settings
 
@@ -40,6 +41,7 @@ def check_command(slug: str, settings_path: str | None, base_url: str | None) ->
         click.echo(f"{slug}: settings are valid (this destination has no credentials check)")
         return
     redact = destination.redactor(settings)
+    redact_with(redact)
 
     async def verify() -> None:
         async with HttpSession(base_url=base_url) as session:

@@ -39,6 +39,7 @@ from actions.delivery import (
     read_events,
 )
 
+from ._logging import redact_with
 from ._output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from ._paths import check_output
 from ._settings_file import load_settings, read_config_file
@@ -451,6 +452,8 @@ def _rich_summary(report: Report, sandboxes: dict[str, SandboxRun]) -> None:
 def _epilogue(report: Report) -> None:
     if report.authentication_error:
         click.echo(f"the destination rejected the credentials: {report.authentication_error}", err=True)
+    if report.unreachable_error:
+        click.echo(f"Error: the destination could not be reached: {report.unreachable_error}", err=True)
     if report.dead_letter_records and report.dead_letter_file:
         codes = ", ".join(f"{code} {count}" for code, count in sorted(report.dead_letter_codes.items()))
         click.echo(
@@ -561,6 +564,7 @@ def deliver(
             )
             for config in configs
         ]
+        redact_with(Redactor.combined([lane.destination.redactor(lane.settings) for lane in lanes]))
         options = pipeline.run_options(values[RunOptions]) if pipeline else RunOptions(**values[RunOptions])
         engine = Engine(
             lanes,

@@ -373,8 +373,8 @@ ERRORS = [
     pytest.param(
         HOOK + "[destinations.hook.delivery]\nbuffer = 3\n",
         "{path}: [destinations.hook] delivery: unknown key 'buffer' (known: concurrency, rate_limit, "
-        "timeout, batching, batch_size, batch_bytes, linger, max_attempts, initial_delay_s, multiplier, "
-        "max_delay_s, jitter, max_retry_time, base_url)",
+        "timeout, unreachable_after, batching, batch_size, batch_bytes, linger, max_attempts, "
+        "initial_delay_s, multiplier, max_delay_s, jitter, max_retry_time, base_url)",
         id="run-knob-in-delivery",
     ),
     pytest.param(
