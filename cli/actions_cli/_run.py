@@ -211,7 +211,16 @@ def delivery_options(command: F) -> F:
         click.option(
             "--progress/--no-progress",
             default=None,
-            help="Show a progress bar [default: when stderr is a terminal].",
+            help="Show a progress bar [default: when stderr is a terminal]; when stderr is not one, "
+            "a plain line of counts every --progress-interval seconds.",
+        ),
+        click.option(
+            "--progress-interval",
+            type=click.FloatRange(0, min_open=True),
+            default=5.0,
+            show_default=True,
+            metavar="SECONDS",
+            help="Seconds between the progress lines of --progress when stderr is not a terminal.",
         ),
         click.option("--json", "json_summary", is_flag=True, help="Print the JSON report on stdout."),
         click.option("-q", "--quiet", is_flag=True, help="No progress and no summary (errors still print)."),
@@ -301,10 +310,11 @@ def destination_config(
 class _Console:
     """Where the command talks: progress and summary on stderr, data (requests, JSON) on stdout."""
 
-    def __init__(self, *, quiet: bool, progress: bool | None) -> None:
+    def __init__(self, *, quiet: bool, progress: bool | None, interval_s: float = 5.0) -> None:
         self.quiet = quiet
         self.interactive = sys.stderr.isatty()
         self.progress = (self.interactive if progress is None else progress) and not quiet
+        self.interval_s = interval_s
 
 
 def _dry_run_printer(lanes: list[Lane], fmt: str) -> Callable[[Exchange, str | None], None]:
@@ -359,7 +369,12 @@ async def _drive(engine: Engine, source: Source, console: _Console) -> tuple[Rep
             loop.add_signal_handler(sig, on_signal, sig.name)
             installed.append(sig)
     try:
-        report = await (engine.run(source) if not console.progress else _with_progress(engine, source))
+        if not console.progress:
+            report = await engine.run(source)
+        elif console.interactive:
+            report = await _with_progress(engine, source)
+        else:  # a journal or a CI log: no live display, plain lines
+            report = await _with_progress_lines(engine, source, console.interval_s)
         return report, first
     finally:
         for sig in installed:
@@ -387,6 +402,26 @@ async def _with_progress(engine: Engine, source: Source) -> Report:
             )
             bar.update(task, completed=getattr(source, "bytes_read", 0), counts=counts)
         return running.result()
+
+
+async def _with_progress_lines(engine: Engine, source: Source, interval_s: float) -> Report:
+    running = asyncio.ensure_future(engine.run(source))
+    loop = asyncio.get_running_loop()
+    last_in, last_at = 0, loop.time()
+    while not running.done():
+        await asyncio.wait({running}, timeout=interval_s)
+        if running.done():
+            break
+        report, now = engine.report, loop.time()
+        rate = (report.events_in - last_in) / max(now - last_at, 1e-9)
+        last_in, last_at = report.events_in, now
+        _echo(
+            f"progress: {report.destination}: {report.events_in:,} in, {report.delivered:,} delivered, "
+            f"{report.filtered:,} filtered, {report.dead_lettered:,} dead-lettered, {report.retries:,} "
+            f"retries; {rate:,.0f} events/s",
+            err=True,
+        )
+    return running.result()
 
 
 def _summarise(report: Report, console: _Console, sandboxes: dict[str, SandboxRun]) -> None:
@@ -485,6 +520,7 @@ def deliver(
     enrich: tuple[str, ...] = (),
     enrich_options: tuple[str, ...] = (),
     state_path: str | None = None,
+    progress_interval: float = 5.0,
     **knobs_given: Any,
 ) -> int:
     """Configure, run and report one delivery; returns the exit code.
@@ -518,7 +554,7 @@ def deliver(
         pipeline = load_pipeline(config_path, registry)
     elif slug is None:
         raise click.UsageError("give a destination SLUG (`actions plugins` lists them), or --config FILE")
-    console = _Console(quiet=quiet, progress=progress)
+    console = _Console(quiet=quiet, progress=progress, interval_s=progress_interval)
     if dry_run and progress is None:
         console.progress = False  # the requests are printed on the same terminal
     dead_letter: Any
