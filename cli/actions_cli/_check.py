@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import click
 from actions import AuthenticationFailed, HttpSession, InvalidAuthenticationError, NetworkError, get_registry
@@ -11,6 +12,8 @@ from actions.delivery import DestinationConfig
 from ._logging import redact_with
 from ._output import EXIT_FAILED, fail
 from ._settings_file import env_prefix, load_settings
+
+_log = logging.getLogger("actions.cli")
 
 #: The destination could not be reached (no answer, or an answer saying it cannot check now).
 EXIT_UNREACHABLE = 3
@@ -58,6 +61,7 @@ def check_command(slug: str, settings_path: str | None, base_url: str | None) ->
         if isinstance(cause, InvalidAuthenticationError) or isinstance(status, int):
             fail(f"{slug}: the destination rejected the credentials: {redact.text(str(exc))}", EXIT_REJECTED)
         # Neither an answer nor a network error: the check itself failed (a bug in the plugin).
+        _log.debug("%s: unexpected error in the credentials check", slug, exc_info=cause)
         fail(f"{slug}: the credentials check failed: {type(cause).__name__}: {reason}", EXIT_FAILED)
     click.echo(f"{slug}: credentials verified")
 

@@ -79,3 +79,21 @@ def test_a_bad_log_level_is_a_usage_error(invoke: Callable[..., Result]) -> None
     result = invoke("--log-level", "loud")
     assert result.exit_code == 2
     assert "Invalid value for '--log-level'" in result.output
+
+
+async def buggy_check(request: RequestClient, settings: WebhookSettings) -> None:
+    raise RuntimeError(f"no check with {settings.sharedSecret}") from ZeroDivisionError("division by zero")
+
+
+def test_debug_shows_the_traceback_of_a_buggy_credentials_check_redacted(
+    use_destinations: Callable[..., Any],
+) -> None:
+    use_destinations(buggy.model_copy(update={"test_authentication": buggy_check}))
+    env = {"ACTIONS_BUGGY_URL": "http://127.0.0.1:9/hook", "ACTIONS_BUGGY_SHARED_SECRET": SECRET}
+    plain = CliRunner().invoke(cli, ["check", "buggy"], env=env)
+    assert plain.exit_code == 1 and "Traceback" not in plain.stderr
+    assert "Error: buggy: the credentials check failed: RuntimeError" in plain.stderr
+    debug = CliRunner().invoke(cli, ["--debug", "check", "buggy"], env=env)
+    assert debug.exit_code == 1
+    assert "Traceback (most recent call last):" in debug.stderr and "in buggy_check" in debug.stderr
+    assert SECRET not in debug.stderr and "<redacted:sharedSecret>" in debug.stderr
