@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 from actions import __version__
 
+from . import _logging
 from ._output import EXIT_CONFIG, ActionsGroup, fail
 
 __all__ = ["cli", "main"]
@@ -17,8 +18,19 @@ __all__ = ["cli", "main"]
 
 @click.group(cls=ActionsGroup, help=__doc__, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="actions")
-def cli() -> None:
-    pass
+@click.option("-v", "--verbose", count=True, help="More log lines on stderr: -v info, -vv debug.")
+@click.option(
+    "--log-level",
+    type=click.Choice(_logging.LEVELS, case_sensitive=False),
+    help="Log lines on stderr from this level up [default: warning] (overrides -v).",
+)
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Debug log lines, with the traceback of unexpected errors (secrets redacted).",
+)
+def cli(verbose: int, log_level: str | None, debug: bool) -> None:
+    _logging.setup(verbose=verbose, level=log_level.lower() if log_level else None, debug=debug)
 
 
 def _register_commands() -> None:

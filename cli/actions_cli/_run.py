@@ -39,6 +39,7 @@ from actions.delivery import (
     read_events,
 )
 
+from ._logging import redact_with
 from ._output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from ._paths import check_output
 from ._settings_file import load_settings, read_config_file
@@ -210,7 +211,16 @@ def delivery_options(command: F) -> F:
         click.option(
             "--progress/--no-progress",
             default=None,
-            help="Show a progress bar [default: when stderr is a terminal].",
+            help="Show a progress bar [default: when stderr is a terminal]; when stderr is not one, "
+            "a plain line of counts every --progress-interval seconds.",
+        ),
+        click.option(
+            "--progress-interval",
+            type=click.FloatRange(0, min_open=True),
+            default=5.0,
+            show_default=True,
+            metavar="SECONDS",
+            help="Seconds between the progress lines of --progress when stderr is not a terminal.",
         ),
         click.option("--json", "json_summary", is_flag=True, help="Print the JSON report on stdout."),
         click.option("-q", "--quiet", is_flag=True, help="No progress and no summary (errors still print)."),
@@ -300,10 +310,11 @@ def destination_config(
 class _Console:
     """Where the command talks: progress and summary on stderr, data (requests, JSON) on stdout."""
 
-    def __init__(self, *, quiet: bool, progress: bool | None) -> None:
+    def __init__(self, *, quiet: bool, progress: bool | None, interval_s: float = 5.0) -> None:
         self.quiet = quiet
         self.interactive = sys.stderr.isatty()
         self.progress = (self.interactive if progress is None else progress) and not quiet
+        self.interval_s = interval_s
 
 
 def _dry_run_printer(lanes: list[Lane], fmt: str) -> Callable[[Exchange, str | None], None]:
@@ -358,7 +369,12 @@ async def _drive(engine: Engine, source: Source, console: _Console) -> tuple[Rep
             loop.add_signal_handler(sig, on_signal, sig.name)
             installed.append(sig)
     try:
-        report = await (engine.run(source) if not console.progress else _with_progress(engine, source))
+        if not console.progress:
+            report = await engine.run(source)
+        elif console.interactive:
+            report = await _with_progress(engine, source)
+        else:  # a journal or a CI log: no live display, plain lines
+            report = await _with_progress_lines(engine, source, console.interval_s)
         return report, first
     finally:
         for sig in installed:
@@ -386,6 +402,26 @@ async def _with_progress(engine: Engine, source: Source) -> Report:
             )
             bar.update(task, completed=getattr(source, "bytes_read", 0), counts=counts)
         return running.result()
+
+
+async def _with_progress_lines(engine: Engine, source: Source, interval_s: float) -> Report:
+    running = asyncio.ensure_future(engine.run(source))
+    loop = asyncio.get_running_loop()
+    last_in, last_at = 0, loop.time()
+    while not running.done():
+        await asyncio.wait({running}, timeout=interval_s)
+        if running.done():
+            break
+        report, now = engine.report, loop.time()
+        rate = (report.events_in - last_in) / max(now - last_at, 1e-9)
+        last_in, last_at = report.events_in, now
+        _echo(
+            f"progress: {report.destination}: {report.events_in:,} in, {report.delivered:,} delivered, "
+            f"{report.filtered:,} filtered, {report.dead_lettered:,} dead-lettered, {report.retries:,} "
+            f"retries; {rate:,.0f} events/s",
+            err=True,
+        )
+    return running.result()
 
 
 def _summarise(report: Report, console: _Console, sandboxes: dict[str, SandboxRun]) -> None:
@@ -451,6 +487,8 @@ def _rich_summary(report: Report, sandboxes: dict[str, SandboxRun]) -> None:
 def _epilogue(report: Report) -> None:
     if report.authentication_error:
         click.echo(f"the destination rejected the credentials: {report.authentication_error}", err=True)
+    if report.unreachable_error:
+        click.echo(f"Error: the destination could not be reached: {report.unreachable_error}", err=True)
     if report.dead_letter_records and report.dead_letter_file:
         codes = ", ".join(f"{code} {count}" for code, count in sorted(report.dead_letter_codes.items()))
         click.echo(
@@ -482,6 +520,7 @@ def deliver(
     enrich: tuple[str, ...] = (),
     enrich_options: tuple[str, ...] = (),
     state_path: str | None = None,
+    progress_interval: float = 5.0,
     **knobs_given: Any,
 ) -> int:
     """Configure, run and report one delivery; returns the exit code.
@@ -515,7 +554,7 @@ def deliver(
         pipeline = load_pipeline(config_path, registry)
     elif slug is None:
         raise click.UsageError("give a destination SLUG (`actions plugins` lists them), or --config FILE")
-    console = _Console(quiet=quiet, progress=progress)
+    console = _Console(quiet=quiet, progress=progress, interval_s=progress_interval)
     if dry_run and progress is None:
         console.progress = False  # the requests are printed on the same terminal
     dead_letter: Any
@@ -561,6 +600,7 @@ def deliver(
             )
             for config in configs
         ]
+        redact_with(Redactor.combined([lane.destination.redactor(lane.settings) for lane in lanes]))
         options = pipeline.run_options(values[RunOptions]) if pipeline else RunOptions(**values[RunOptions])
         engine = Engine(
             lanes,

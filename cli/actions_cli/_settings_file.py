@@ -7,8 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from actions import ConfigurationError, Destination
+from actions import ConfigurationError, Destination, get_registry
 from actions.delivery import env_overrides, env_prefix, read_config_file
+from actions.delivery._pipeline import check_setting_keys
+
+#: Keys of a settings file that belong to the run (``actions run``), not to the destination.
+RUN_KEYS = ("enrich", "enrich_options")
 
 __all__ = ["env_prefix", "load_settings", "read_config_file", "read_settings_file"]
 
@@ -31,9 +35,17 @@ def load_settings(
 
     Variable names match setting keys ignoring case and punctuation, so both
     ``ACTIONS_AMPLITUDE_APIKEY`` and ``ACTIONS_AMPLITUDE_API_KEY`` set ``apiKey``.
+
+    Raises:
+        ConfigurationError: a key of the file, or a variable with the prefix, names no setting
+            (a typo would otherwise fall back to the default silently).
     """
     raw: dict[str, Any] = dict(base or {})
     if path is not None:
-        raw.update(read_settings_file(path))
-    raw.update(env_overrides(destination, destination.slug, os.environ if environ is None else environ))
+        data = read_settings_file(path)
+        check_setting_keys(destination, [key for key in data if key not in RUN_KEYS], f" in {path}")
+        raw.update(data)
+    others = list(get_registry().destinations())
+    env = os.environ if environ is None else environ
+    raw.update(env_overrides(destination, destination.slug, env, others))
     return raw

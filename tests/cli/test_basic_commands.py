@@ -95,7 +95,7 @@ def test_check_verifies_credentials_with_env_overrides_and_redacts(
     settings = tmp_path / "settings.toml"
     settings.write_text('apiKey = "bad-key"\n')
     rejected = _invoke("check", "keyed", "--settings", str(settings))
-    assert rejected.exit_code == 1
+    assert rejected.exit_code == 4
     assert "Credentials are invalid: 401 Unauthorized" in rejected.output
     assert "bad-key" not in rejected.output
     accepted = _invoke(

@@ -303,13 +303,15 @@ def test_actions_name_key_variables_override_a_destinations_settings(work: Path,
         # NAME: anything but letters and digits becomes _; KEY: case and punctuation ignored.
         "ACTIONS_MY_HOOK_URL": "http://127.0.0.1:9/env",
         "ACTIONS_MY_HOOK_SHARED_SECRET": OVERRIDE_SECRET,
-        "ACTIONS_MY_HOOK_NOT_A_SETTING": "ignored",
         # The slug is not the name: this one is for a destination called "webhook".
         "ACTIONS_WEBHOOK_URL": "http://127.0.0.1:9/slug",
     }
     mine, other = load(write(work, text), registry, environ).destinations
     assert mine.settings == {"url": "http://127.0.0.1:9/env", "sharedSecret": OVERRIDE_SECRET}
     assert other.settings == {"url": "http://127.0.0.1:9/other"}
+    # A variable with a destination's prefix that names none of its settings is a typo, not noise.
+    with pytest.raises(ConfigurationError, match="ACTIONS_MY_HOOK_NOT_A_SETTING names no setting of webhook"):
+        load(write(work, text), registry, {**environ, "ACTIONS_MY_HOOK_NOT_A_SETTING": "x"})
 
 
 def test_an_override_variable_fills_a_setting_the_file_leaves_out(work: Path, registry: Registry) -> None:
@@ -371,8 +373,8 @@ ERRORS = [
     pytest.param(
         HOOK + "[destinations.hook.delivery]\nbuffer = 3\n",
         "{path}: [destinations.hook] delivery: unknown key 'buffer' (known: concurrency, rate_limit, "
-        "timeout, batching, batch_size, batch_bytes, linger, max_attempts, initial_delay_s, multiplier, "
-        "max_delay_s, jitter, max_retry_time, base_url)",
+        "timeout, unreachable_after, batching, batch_size, batch_bytes, linger, max_attempts, "
+        "initial_delay_s, multiplier, max_delay_s, jitter, max_retry_time, base_url)",
         id="run-knob-in-delivery",
     ),
     pytest.param(

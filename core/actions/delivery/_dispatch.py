@@ -11,6 +11,7 @@ says order does not matter (``Destination.ordered``).
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
@@ -19,7 +20,7 @@ from typing import Any, Final, TypeAlias
 
 import httpx
 
-from .._action import Delivered, Failed, ItemResult, item_failure
+from .._action import UNEXPECTED_ERROR, Delivered, Failed, ItemResult, item_failure
 from .._errors import IntegrationError
 from .._request import Exchange, HttpSession
 from .._settings import Settings
@@ -33,6 +34,7 @@ from ._retry import Attempt, GiveUp, Retry, Split, is_authentication_failure
 from ._routes import Prepared, Route, Router
 from ._sources import Record
 from ._spill import Spill
+from ._watch import Watch, no_answer
 
 __all__ = ["INTERRUPTED", "Dispatcher", "ExchangeObserver"]
 
@@ -41,6 +43,7 @@ INTERRUPTED: Final = "INTERRUPTED"
 
 #: ``reason`` texts of dead letters (``message`` carries the error itself).
 _AUTH_EARLIER = "the destination rejected the credentials earlier in this run"
+_UNREACHABLE = "the destination answered no request: sending to it stopped"
 _STOPPED_SENDING = "the run was stopped while this was being sent"
 _STOPPED_WAITING = "the run was stopped before the next attempt was due"
 #: Most characters of an error message kept in a dead letter: a destination may quote a huge answer,
@@ -57,6 +60,8 @@ def _bounded(message: str) -> str:
 #: Called with every HTTP exchange and the key of the action that made it (``lane/action`` when
 #: a run has several destinations).
 ExchangeObserver: TypeAlias = Callable[[Exchange, "str | None"], None]
+
+_log = logging.getLogger("actions.delivery")
 
 _current_action: ContextVar[str | None] = ContextVar("actions_delivery_action", default=None)
 
@@ -170,6 +175,8 @@ class Dispatcher:
         self._refill_scheduled = False
         self._load = 0  # deliveries in memory: batching, in flight, waiting for a retry, parked
         self._auth_error: IntegrationError | None = None
+        self._unreachable: IntegrationError | None = None
+        self._watch = Watch(self.name, self.redactor, lane.limits.unreachable_after_s)
         self._stopping = False
         self._deadline: float | None = None
         self._loop: asyncio.AbstractEventLoop
@@ -352,6 +359,9 @@ class Dispatcher:
         if self._auth_error is not None:
             self._settle(delivery, self._not_attempted(), _AUTH_EARLIER)
             return
+        if self._unreachable is not None:
+            self._settle(delivery, self._unreachable, _UNREACHABLE)
+            return
         if self._waiting and not self._park_waiting_users([delivery]):
             return  # an earlier event of this user waits for a retry: this one goes after it
         limits = delivery.route.limits
@@ -408,11 +418,16 @@ class Dispatcher:
                 for delivery in items:
                     self._settle(delivery, self._not_attempted(), _AUTH_EARLIER)
                 return
+            if self._unreachable is not None:
+                for delivery in items:
+                    self._settle(delivery, self._unreachable, _UNREACHABLE)
+                return
             if self._waiting:  # an earlier event of a user began waiting for a retry meanwhile
                 items = self._park_waiting_users(items)
                 if not items:
                     return
             now = self._loop.time()
+            self._watch.sent(now)
             for delivery in items:
                 delivery.attempts += 1
                 if delivery.first_sent is None:
@@ -433,7 +448,7 @@ class Dispatcher:
                     mapping=route.mapping,
                 )
             except Exception as exc:
-                return [item_failure(exc)] * len(items)
+                return [self._failure(exc, route)] * len(items)
         delivery = items[0]
         try:
             await self.destination.perform(
@@ -445,8 +460,15 @@ class Dispatcher:
                 mapping=route.mapping,
             )
         except Exception as exc:
-            return [item_failure(exc)]
+            return [self._failure(exc, route)]
         return [Delivered()]
+
+    def _failure(self, exc: Exception, route: Route) -> Failed:
+        """``item_failure``, and a plugin's bug (not an integration error) logged with its traceback."""
+        failure = item_failure(exc)
+        if failure.error.code == UNEXPECTED_ERROR and _log.isEnabledFor(logging.DEBUG):
+            _log.debug("%s: unexpected error in %s", self.name, route.action.key, exc_info=exc)
+        return failure
 
     def _handle(self, route: Route, items: list[_Delivery], results: Sequence[ItemResult]) -> None:
         first = results[0]
@@ -459,10 +481,17 @@ class Dispatcher:
         retrying: dict[float, list[_Delivery]] = {}
         for delivery, result in zip(items, results, strict=True):
             if isinstance(result, Delivered):
+                self._watch.outcome(None)
                 self._settle(delivery, None)
                 continue
             error = result.error
             delivery.last_error = error
+            self._watch.outcome(error)
+            if self._unreachable is None and no_answer(error) and self._watch.unreachable(now):
+                self._cut_off(error)
+            if self._unreachable is not None and no_answer(error):
+                self._settle(delivery, error, _UNREACHABLE)
+                continue
             if result.isolating:
                 delivery.free += 1
             if is_authentication_failure(error):
@@ -477,6 +506,8 @@ class Dispatcher:
             if isinstance(decision, Split):
                 self._split(route, items, decision)
                 return
+            if isinstance(decision, Retry) or no_answer(error):
+                self._watch.failed(error, retrying=isinstance(decision, Retry), now=now)
             if isinstance(decision, GiveUp):
                 self._settle(delivery, error, decision.reason)
             elif self._deadline is not None and now + decision.delay_s > self._deadline:
@@ -544,6 +575,19 @@ class Dispatcher:
         self._cancel_retries(
             -float("inf"), lambda d, reason: self._settle(d, self._not_attempted(), reason), _AUTH_EARLIER
         )
+
+    def _cut_off(self, error: IntegrationError) -> None:
+        """No request got an answer for the lane's limit: stop sending, as for rejected credentials."""
+        after = self.lane.limits.unreachable_after_s
+        last = self.redactor.text(error.message or str(error))
+        message = f"no answer to any request for {after:g}s (last error: {last})"
+        self._unreachable = IntegrationError(f"not sent: {message}", error.code, None, retryable=True)
+        self.stats.unreachable_error = message
+        if self._report.unreachable_error is None:
+            self._report.unreachable_error = f"{self.name}: {message}"
+        _log.error("%s: %s: sending to it stopped; what is not sent is dead-lettered", self.name, message)
+        self._cancel_retries(-float("inf"), lambda d, reason: self._settle(d, self._unreachable, reason),
+                             _UNREACHABLE)  # fmt: skip
 
     # --- stopping -----------------------------------------------------------------------------
 

@@ -87,6 +87,14 @@ class Limits:
     timeout_s: float = knob(
         10.0, "Seconds per request.", name="timeout", metavar="SECONDS", low=0, low_open=True
     )
+    unreachable_after_s: float = knob(
+        30.0,
+        "Stop sending to a destination that has answered no request at all (connections refused, "
+        "timeouts) for this long; what is not sent is dead-lettered. 0: never.",
+        name="unreachable_after",
+        metavar="SECONDS",
+        low=0,
+    )
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:

@@ -53,9 +53,12 @@ __all__ = [
     "DestinationConfig",
     "Pipeline",
     "SourceConfig",
+    "check_setting_keys",
     "delivery_values",
+    "did_you_mean",
     "env_overrides",
     "env_prefix",
+    "env_variable",
     "load_pipeline",
     "read_config_file",
 ]
@@ -83,12 +86,16 @@ def read_config_file(path: str | Path, what: str) -> Any:
         raise ConfigurationError(f"{what} file {str(path)!r} is not valid {kind}: {exc}") from None
 
 
+def did_you_mean(key: str, known: Sequence[str]) -> str:
+    """``; did you mean 'x'?`` for the closest of ``known``, else `` (known: a, b)``."""
+    close = difflib.get_close_matches(key, known, n=1)
+    return f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
+
+
 def _unknown(keys: Sequence[str], known: Sequence[str], where: str) -> None:
     for key in keys:
         if key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
-            raise ConfigurationError(f"{where}: unknown key {key!r}{hint}")
+            raise ConfigurationError(f"{where}: unknown key {key!r}{did_you_mean(key, known)}")
 
 
 def _table(value: Any, where: str) -> dict[str, Any]:
@@ -116,14 +123,54 @@ def _norm(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", name).upper()
 
 
-def env_overrides(destination: Destination, name: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """Settings from ``ACTIONS_<NAME>_<KEY>`` variables (case and punctuation ignored in KEY)."""
+def env_variable(name: str, key: str) -> str:
+    """The variable that sets ``key`` of destination ``name``: ``apiKey`` -> ``ACTIONS_<NAME>_API_KEY``."""
+    return env_prefix(name) + re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).upper().replace("-", "_")
+
+
+def setting_keys(destination: Destination) -> list[str]:
+    """The keys a settings file may hold for ``destination`` (aliases and field names)."""
+    names = [name for name in destination.settings.model_fields if name not in destination.settings_fields]
+    return [*destination.settings_fields, *names, "dynamicAuthSettings"]
+
+
+def check_setting_keys(destination: Destination, keys: Sequence[str], where: str) -> None:
+    """A key that is not a setting is a typo that would silently fall back to a default: refuse it."""
+    known = setting_keys(destination)
+    for key in keys:
+        if key not in known:
+            hint = did_you_mean(key, list(destination.settings_fields))
+            raise ConfigurationError(f"unknown setting {key!r}{where} for {destination.slug}{hint}")
+
+
+def env_overrides(
+    destination: Destination, name: str, environ: Mapping[str, str], others: Sequence[str] = ()
+) -> dict[str, str]:
+    """Settings from ``ACTIONS_<NAME>_<KEY>`` variables (case and punctuation ignored in KEY).
+
+    A variable with the prefix that names no setting is an error, unless it belongs to one of
+    ``others`` (destinations whose own prefix starts with this one, such as ``ACTIONS_A_B_``).
+
+    Raises:
+        ConfigurationError: naming the variable, with the closest real one.
+    """
     prefix = env_prefix(name)
+    theirs = [env_prefix(other) for other in others if env_prefix(other) != prefix]
+    theirs = [other for other in theirs if other.startswith(prefix)]
     keys = {_norm(key): key for key in destination.settings_fields}
     out: dict[str, str] = {}
     for variable, value in environ.items():
-        if variable.startswith(prefix) and _norm(variable[len(prefix) :]) in keys:
-            out[keys[_norm(variable[len(prefix) :])]] = value
+        if not variable.startswith(prefix) or any(variable.startswith(other) for other in theirs):
+            continue
+        key = keys.get(_norm(variable[len(prefix) :]))
+        if key is None:
+            known = [env_variable(name, key) for key in destination.settings_fields]
+            close = difflib.get_close_matches(variable, known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else f" (known: {', '.join(known)})"
+            raise ConfigurationError(
+                f"environment variable {variable} names no setting of {destination.slug}{hint}"
+            )
+        out[key] = value
     return out
 
 
@@ -196,6 +243,8 @@ class DestinationConfig:
     delivery: dict[type, dict[str, Any]] = field(default_factory=dict)
     base_url: str | None = None
     where: str = ""
+    #: Where settings are written, for the hint of a missing one (variables are always named too).
+    settings_given: str = "--settings FILE"
 
     def validated_settings(self, base: Mapping[str, Any] | None = None) -> Settings:
         """The settings, over ``base`` (an emulator's), validated once, errors naming this destination."""
@@ -203,7 +252,14 @@ class DestinationConfig:
         try:
             return self.destination.validate_settings(raw)
         except ConfigurationError as exc:
-            raise ConfigurationError(f"invalid settings for {self.name!r}{self.where}: {exc}") from None
+            missing = [
+                key
+                for key, item in self.destination.settings_fields.items()
+                if item.required and raw.get(key) in (None, "")
+            ]
+            variables = ", ".join(env_variable(self.name, key) for key in missing)
+            hint = f" (give them in {self.settings_given} or with {variables})" if missing else ""
+            raise ConfigurationError(f"invalid settings for {self.name!r}{self.where}: {exc}{hint}") from None
 
     def enrichers(self, registry: Registry) -> list[Enricher]:
         """Create this destination's enrichers, in order."""
@@ -304,9 +360,10 @@ def load_pipeline(path: str | Path, registry: Registry, environ: Mapping[str, st
     if dead_letter is not None and not isinstance(dead_letter, str):
         raise ConfigurationError(f"{where}: [run] dead_letter must be a file name")
     run_values = delivery_values(run, f"{where}: [run]", (RunOptions,))[RunOptions]
+    tables = _table(data.get("destinations", {}), f"{where}: [destinations]")
     destinations = [
-        _destination(name, _table(table, f"{where}: [destinations.{name}]"), registry, env, where)
-        for name, table in _table(data.get("destinations", {}), f"{where}: [destinations]").items()
+        _destination(name, _table(table, f"{where}: [destinations.{name}]"), registry, env, where, [*tables])
+        for name, table in tables.items()
     ]
     if not destinations:
         raise ConfigurationError(
@@ -321,7 +378,12 @@ def load_pipeline(path: str | Path, registry: Registry, environ: Mapping[str, st
 
 
 def _destination(
-    name: str, table: dict[str, Any], registry: Registry, environ: Mapping[str, str], file: str
+    name: str,
+    table: dict[str, Any],
+    registry: Registry,
+    environ: Mapping[str, str],
+    file: str,
+    names: Sequence[str] = (),
 ) -> DestinationConfig:
     where = f"{file}: [destinations.{name}]"
     _unknown(list(table), list(_DESTINATION_KEYS), where)
@@ -335,7 +397,8 @@ def _destination(
     settings = _from_environment(
         _table(table.get("settings", {}), f"{where} settings"), f"{where} settings", environ
     )
-    settings.update(env_overrides(destination, name, environ))
+    check_setting_keys(destination, list(settings), f" in {where} settings")
+    settings.update(env_overrides(destination, name, environ, [*registry.destinations(), *names]))
     subscriptions = table.get("subscriptions")
     if subscriptions is not None and (
         not isinstance(subscriptions, list) or not all(isinstance(item, dict) for item in subscriptions)
@@ -366,6 +429,7 @@ def _destination(
         delivery=delivery_values(delivery, f"{where} delivery", LANE_OPTIONS),
         base_url=base_url,
         where=f" in {file}",
+        settings_given=f"the settings of [destinations.{name}]",
     )
 
 

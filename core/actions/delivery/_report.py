@@ -43,6 +43,8 @@ class DestinationReport:
     spilled: int = 0
     #: Why delivery to this destination was switched off early (credentials rejected), if it was.
     authentication_error: str | None = None
+    #: Why delivery to this destination was switched off early (no answer to any request), if it was.
+    unreachable_error: str | None = None
     actions: dict[str, ActionReport] = field(default_factory=dict)
 
     def action(self, key: str) -> ActionReport:
@@ -100,6 +102,8 @@ class Report:
     last_line: int | None = None
     #: Why delivery was switched off early (credentials rejected), if it was.
     authentication_error: str | None = None
+    #: Why delivery was switched off early (a destination answered no request), if it was.
+    unreachable_error: str | None = None
     #: Why the run could not go to the end (unreadable input, dead letters not writable).
     error: str | None = None
     dead_letter_file: str | None = None
