@@ -8,6 +8,7 @@ import click
 from actions import AuthenticationFailed, HttpSession, get_registry
 
 from ._output import EXIT_FAILED
+from ._params import BASE_URL
 from ._settings_file import env_prefix, load_settings
 
 
@@ -16,7 +17,9 @@ from ._settings_file import env_prefix, load_settings
 @click.option(
     "--settings", "settings_path", type=click.Path(dir_okay=False), help="Settings file (JSON or TOML)."
 )
-@click.option("--base-url", help="Send requests to this scheme://host:port instead (keeps paths).")
+@click.option(
+    "--base-url", type=BASE_URL, help="Send requests to this http(s)://host:port instead (keeps paths)."
+)
 def check_command(slug: str, settings_path: str | None, base_url: str | None) -> None:
     """Validate the settings of destination SLUG and verify its credentials.
 

@@ -40,6 +40,7 @@ from actions.delivery import (
 )
 
 from ._output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ._params import BASE_URL
 from ._paths import check_output
 from ._settings_file import load_settings, read_config_file
 
@@ -180,7 +181,9 @@ def delivery_options(command: F) -> F:
             type=click.Path(dir_okay=False),
             help="Write the JSON summary of the run here.",
         ),
-        click.option("--base-url", help="Send every request to this scheme://host:port (paths kept)."),
+        click.option(
+            "--base-url", type=BASE_URL, help="Send every request to this http(s)://host:port (paths kept)."
+        ),
         click.option("--dry-run", is_flag=True, help="Send nothing; print each request that would be sent."),
         click.option(
             "--dry-run-format",

@@ -53,3 +53,66 @@ def test_conformance_run_still_runs_a_cases_file(tmp_path: Path) -> None:
     result = _invoke("conformance", "run", str(path))
     assert result.exit_code == 0, result.output
     assert "total" in result.output
+
+
+def _usage_error(result: Result) -> str:
+    """Click's usage error: a usage hint, then exactly one ``Error:`` line; exit 2, no traceback."""
+    assert "Traceback" not in result.output, result.output
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.output
+    return errors[0]
+
+
+@pytest.fixture
+def events(tmp_path: Path) -> Path:
+    path = tmp_path / "events.ndjson"
+    path.write_text(json.dumps({"type": "track", "event": "x", "userId": "u"}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://[::1", "it is not a URL: Invalid port: ':1'"),
+        ("notaurl", "it must start with http:// or https://"),
+        ("127.0.0.1:18080", "it must start with http:// or https://"),
+        ("ftp://files.example.com/x", "it must start with http:// or https://"),
+        ("http://", "it names no host"),
+        ("http://127.0.0.1:99999", "port 99999 is not between 1 and 65535"),
+    ],
+)
+def test_a_base_url_that_cannot_be_used_is_refused_at_start(
+    tmp_path: Path, events: Path, url: str, problem: str
+) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"url": "http://127.0.0.1:9/hook"}))
+    dead = tmp_path / "dead.ndjson"
+    for command in (
+        ["run", "webhook", "--settings", str(settings), "--events", str(events)],
+        ["check", "webhook"],
+    ):
+        result = _invoke(*command, "--base-url", url)
+        assert _usage_error(result) == f"Error: Invalid value for '--base-url': {url!r}: {problem}"
+    pipeline = tmp_path / "pipeline.toml"
+    pipeline.write_text(
+        f'[destinations.webhook]\nsettings = {{ url = "http://127.0.0.1:9/hook" }}\n'
+        f"delivery = {{ base_url = {json.dumps(url)} }}\n"
+    )
+    result = _invoke("run", "--config", str(pipeline), "--events", str(events), "--dead-letter", str(dead))
+    assert result.exit_code == 2
+    assert _one_error_line(result) == (
+        f"Error: {pipeline}: [destinations.webhook] delivery.base_url {url!r} cannot be used: {problem}"
+    )
+    assert not dead.exists()  # nothing was attempted
+
+
+def test_a_usable_base_url_is_taken(tmp_path: Path, events: Path) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"url": "http://example.com/hook"}))
+    result = _invoke(
+        "run", "webhook", "--settings", str(settings), "--events", str(events), "--dry-run",
+        "--base-url", "http://[::1]:8080/p",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "http://[::1]:8080/p/hook" in result.output
