@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from actions_cli import cli
 from click.testing import CliRunner, Result
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))
+
+from http_fakes import local_server
 
 
 def _invoke(*args: str) -> Result:
@@ -116,3 +122,67 @@ def test_a_usable_base_url_is_taken(tmp_path: Path, events: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "http://[::1]:8080/p/hook" in result.output
+
+
+def _sqlite_file(path: Path, schema: str, rows: int = 0) -> Path:
+    """A real SQLite file: ``schema``, then ``rows`` rows of 500 characters in its first column."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.execute(schema)
+    if rows:
+        db.executemany("INSERT INTO t VALUES (?)", [(str(i) * 500,) for i in range(rows)])
+    db.commit()
+    db.close()
+    return path
+
+
+def _truncated_sqlite(path: Path) -> None:
+    full = _sqlite_file(path.with_suffix(".full"), "CREATE TABLE t (x TEXT)", rows=50)
+    path.write_bytes(full.read_bytes()[:9000])
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (
+            lambda p: p.write_text('{"sessions": {"d:1": '),
+            "it is not a readable SQLite file (file is not a database)",
+        ),
+        (
+            lambda p: p.write_bytes(bytes(range(256)) * 20),
+            "it is not a readable SQLite file (file is not a database)",
+        ),
+        (
+            lambda p: _sqlite_file(p, "CREATE TABLE amplitude_sessions (key TEXT, foo TEXT)"),
+            "its amplitude_sessions table has columns (key, foo), not "
+            "(key, session_id, last_ms, previous_id, previous_last_ms)",
+        ),
+        (
+            # A real state file cut short, as by a full disk or a partial copy.
+            _truncated_sqlite,
+            "it is not a readable SQLite file (database disk image is malformed)",
+        ),
+    ],
+    ids=["truncated-json", "binary", "wrong-table", "truncated-sqlite"],
+)
+def test_a_corrupt_sessions_state_file_is_refused_before_any_event(
+    tmp_path: Path, events: Path, make: Any, reason: str
+) -> None:
+    state = tmp_path / "sessions.db"
+    make(state)
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"apiKey": "k", "secretKey": "s"}))
+    dead = tmp_path / "dead.ndjson"
+    with local_server(lambda request: (400, {"error": "must not be reached"})) as server:
+        result = _invoke(
+            "run", "amplitude", "--settings", str(settings), "--events", str(events),
+            "--base-url", server.url, "--enrich", "amplitude-sessions", "--state", str(state),
+            "--dead-letter", str(dead),
+        )  # fmt: skip
+        assert server.received == []
+    assert result.exit_code == 2
+    assert (
+        _one_error_line(result)
+        == f"Error: amplitude-sessions: the state file {state} cannot be used: {reason}"
+    )
