@@ -186,3 +186,16 @@ def test_a_corrupt_sessions_state_file_is_refused_before_any_event(
         _one_error_line(result)
         == f"Error: amplitude-sessions: the state file {state} cannot be used: {reason}"
     )
+
+
+def test_a_dry_run_to_amplitude_delivers_every_event_at_once(tmp_path: Path, events: Path) -> None:
+    # The dry run's stand-in answer must read as success to a destination that checks answers:
+    # with `200 {}` Amplitude retried each batch for about 95 s, then dead-lettered it.
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"apiKey": "k", "secretKey": "s"}))
+    result = _invoke(
+        "run", "amplitude", "--settings", str(settings), "--events", str(events), "--dry-run",
+        "--max-attempts", "2",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "amplitude: 1 events in: 1 delivered, 0 filtered, 0 dead-lettered" in result.stderr
