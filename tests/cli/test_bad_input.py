@@ -199,3 +199,45 @@ def test_a_dry_run_to_amplitude_delivers_every_event_at_once(tmp_path: Path, eve
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "amplitude: 1 events in: 1 delivered, 0 filtered, 0 dead-lettered" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (bytes(range(256)) * 4, "line 1 is not text"),
+        (
+            # plain events: before, they were sent, to every subscription
+            b'{"type": "track", "event": "a", "userId": "u"}\n{"type": "track", "event": "b"}\n',
+            "line 1 is an event (send events with `actions run --events FILE`)",
+        ),
+        (
+            b'{"destination": "webhook", "action": "send", "event": {"type": "track", "event": "a"}}\n'
+            b'{"type": "track", "event": "b", "userId": "u"}\n',
+            "line 2 is an event (send events with `actions run --events FILE`)",
+        ),
+        (
+            b'{"destination": "webhook", "action": "send", "event": {"type": "track", "event": "a"}}\n'
+            b"PK\x03\x04\x00\x00binary tail\n",
+            "line 2 is not text",
+        ),
+        (b"[1, 2, 3]\n", "line 1 is not a dead letter"),
+    ],
+    ids=["binary", "events", "events-after-a-record", "binary-after-a-record", "json-not-a-record"],
+)
+def test_replay_refuses_what_is_not_dead_letters_before_sending_anything(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    path = tmp_path / "dead.ndjson"
+    path.write_bytes(content)
+    with local_server() as server:
+        settings = tmp_path / "settings.json"
+        settings.write_text(json.dumps({"url": f"{server.url}/hook"}))
+        result = _invoke(
+            "replay", str(path), "--destination", "webhook", "--settings", str(settings),
+            "--dead-letter", str(tmp_path / "again.ndjson"),
+        )  # fmt: skip
+        assert server.received == []
+    assert result.exit_code == 2
+    line = _one_error_line(result)
+    assert line.startswith(f"Error: {path} is not a dead-letter file: {problem}"), line
+    assert not (tmp_path / "again.ndjson").exists()
