@@ -86,7 +86,7 @@ def open_emulator(
         try:
             sandbox = stack.enter_context(destination.emulator(host, port, **options))
         except (TypeError, ValueError) as exc:  # unknown or invalid option (pydantic errors are ValueErrors)
-            raise ConfigurationError(f"invalid emulator option: {str(exc).splitlines()[0]}") from None
+            raise ConfigurationError(f"invalid emulator option: {' '.join(str(exc).split())}") from None
         yield sandbox
 
 

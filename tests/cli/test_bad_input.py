@@ -241,3 +241,39 @@ def test_replay_refuses_what_is_not_dead_letters_before_sending_anything(
     line = _one_error_line(result)
     assert line.startswith(f"Error: {path} is not a dead-letter file: {problem}"), line
     assert not (tmp_path / "again.ndjson").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        (
+            "bogus=1",
+            "Error: invalid emulator option 'bogus': there is no such option (allowed: api_keys, "
+            "api_key_regions, seed, error_rate, ",
+        ),
+        (
+            "error_rate=5",
+            "Error: invalid emulator option error_rate=5: Input should be less than or equal to 1",
+        ),
+        (
+            "short_id_mode=x",
+            "Error: invalid emulator option short_id_mode='x': Input should be 'reject' or 'drop'",
+        ),
+        (
+            'api_keys={"key-1": 7}',
+            "Error: invalid emulator option api_keys.key-1: Input should be a valid string",
+        ),
+    ],
+)
+def test_emulator_option_errors_name_the_option_in_one_line(events: Path, option: str, expected: str) -> None:
+    from actions_amplitude.emulator import EmulatorConfig
+
+    for command in (["run", "amplitude", "--sandbox", "--events", str(events), "--emulator-option", option],
+                    ["emulator", "amplitude", "--option", option]):  # fmt: skip
+        result = _invoke(*command)
+        assert result.exit_code == 2
+        line = _one_error_line(result)
+        assert line.startswith(expected), line
+        if "no such option" in line:  # every allowed option is listed
+            assert line.endswith(f"(allowed: {', '.join(EmulatorConfig.model_fields)})")
+        assert "validation error" not in line
