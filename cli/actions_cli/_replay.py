@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from actions import ConfigurationError
@@ -16,6 +16,8 @@ from ._output import EXIT_OK
 from ._run import deliver, delivery_options
 
 __all__ = ["replay_command"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def run_ids(path: str | Path) -> dict[str, int]:
@@ -125,6 +127,10 @@ def default_output(path: str | Path) -> str:
     return str(source.with_name(f"{source.stem}.replay{source.suffix or '.ndjson'}"))
 
 
+def _replay_options(command: F) -> F:
+    return delivery_options(command, dead_letter_default="FILE with .replay before its extension")
+
+
 @click.command("replay")
 @click.argument("dead_letter_file", type=click.Path(dir_okay=False, exists=True))
 @click.option(
@@ -140,7 +146,7 @@ def default_output(path: str | Path) -> str:
     help="Replay only the records of this run (repeatable): `actions run` prints its run id "
     "[default: every record of the file].",
 )
-@delivery_options
+@_replay_options
 def replay_command(dead_letter_file: str, slug: str | None, runs: tuple[str, ...], **options: Any) -> None:
     """Send the events of DEAD_LETTER_FILE again, through the same path as `actions run`.
 

@@ -145,8 +145,11 @@ def knob_values(options: dict[str, Any]) -> dict[type, dict[str, Any]]:
     return out
 
 
-def delivery_options(command: F) -> F:
-    """The options every delivering command takes (``run`` and ``replay``)."""
+def delivery_options(command: F, *, dead_letter_default: str = DEFAULT_DEAD_LETTER) -> F:
+    """The options every delivering command takes (``run`` and ``replay``).
+
+    ``dead_letter_default`` is what --help shows as --dead-letter's default (replay's differs).
+    """
     options = [
         click.option(
             "--config",
@@ -172,7 +175,7 @@ def delivery_options(command: F) -> F:
             "--dead-letter",
             "dead_letter_path",
             type=click.Path(dir_okay=False),
-            help=f"NDJSON file failed deliveries are appended to [default: {DEFAULT_DEAD_LETTER}; "
+            help=f"NDJSON file failed deliveries are appended to [default: {dead_letter_default}; "
             "a dry run prints them instead].",
         ),
         click.option(

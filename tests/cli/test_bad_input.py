@@ -277,3 +277,24 @@ def test_emulator_option_errors_name_the_option_in_one_line(events: Path, option
         if "no such option" in line:  # every allowed option is listed
             assert line.endswith(f"(allowed: {', '.join(EmulatorConfig.model_fields)})")
         assert "validation error" not in line
+
+
+def test_replay_help_shows_where_its_dead_letters_really_go(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    shown = " ".join(_invoke("replay", "--help").output.split())
+    assert "[default: FILE with .replay before its extension; a dry run prints them instead]" in shown
+    assert "dead-letters.ndjson" not in shown.split("--dead-letter FILE", 1)[1].split("--report", 1)[0]
+    dead = tmp_path / "failed.ndjson"
+    record = {
+        "destination": "webhook",
+        "action": "send",
+        "event": {"type": "track", "event": "a", "userId": "u"},
+    }
+    dead.write_text(json.dumps(record) + "\n")
+    with local_server(lambda request: (400, {"error": "still bad"})) as server:
+        settings = tmp_path / "settings.json"
+        settings.write_text(json.dumps({"url": f"{server.url}/hook"}))
+        result = _invoke("replay", str(dead), "--settings", str(settings), "-q")
+    assert result.exit_code == 1, result.output
+    assert (tmp_path / "failed.replay.ndjson").exists()  # what the help says
+    assert not (tmp_path / "dead-letters.ndjson").exists()  # what it used to say
