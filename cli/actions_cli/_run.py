@@ -124,6 +124,13 @@ def _knob_option(item: dataclasses.Field[Any], declared: Knob) -> Callable[[F], 
     )
 
 
+def _given(name: str) -> bool:
+    """Whether option ``name`` was given (on the command line or by a variable), not defaulted."""
+    context = click.get_current_context(silent=True)
+    source = context.get_parameter_source(name) if context is not None else None
+    return source not in (None, click.core.ParameterSource.DEFAULT)
+
+
 def knob_values(options: dict[str, Any]) -> dict[type, dict[str, Any]]:
     """Pop the knob options out of ``options``: those given on the command line, as field values per class.
 
@@ -218,7 +225,13 @@ def delivery_options(command: F, *, dead_letter_default: str = DEFAULT_DEAD_LETT
             default=None,
             help="Show a progress bar [default: when stderr is a terminal].",
         ),
-        click.option("--json", "json_summary", is_flag=True, help="Print the JSON report on stdout."),
+        click.option(
+            "--json",
+            "json_summary",
+            is_flag=True,
+            help="Print the JSON report on stdout, as one line (with --dry-run, after the requests, "
+            "printed as JSON lines).",
+        ),
         click.option("-q", "--quiet", is_flag=True, help="No progress and no summary (errors still print)."),
     ]
     for option in reversed(options):
@@ -500,6 +513,10 @@ def deliver(
         raise click.UsageError("--sandbox and --base-url both choose where requests go; give one")
     if not sandbox and emulator_options:
         raise click.UsageError("--emulator-option needs --sandbox")
+    if dry_run and json_summary:
+        if _given("dry_run_format") and dry_run_format != "json":
+            raise click.UsageError("--json keeps stdout NDJSON: --dry-run-format text cannot go with it")
+        dry_run_format = "json"
     values = knob_values(knobs_given)
     if knobs_given:
         raise TypeError(f"unexpected options: {', '.join(knobs_given)}")
@@ -583,8 +600,8 @@ def deliver(
                 report.write(report_path)
             except OSError as exc:  # disk full, out of descriptors: the summary below still says it all
                 unwritten_report = f"the report could not be written to {report_path}: {exc.strerror or exc}"
-        if json_summary:
-            _echo(report.to_json())
+        if json_summary:  # one line: with --dry-run, stdout stays NDJSON (requests, then the report)
+            _echo(json.dumps(report.to_dict(), ensure_ascii=False))
         with contextlib.suppress(BrokenPipeError):
             _summarise(report, console, sandboxes)
     if report.stopped == "signal":  # even with --quiet: it says how to go on

@@ -298,3 +298,24 @@ def test_replay_help_shows_where_its_dead_letters_really_go(tmp_path: Path, monk
     assert result.exit_code == 1, result.output
     assert (tmp_path / "failed.replay.ndjson").exists()  # what the help says
     assert not (tmp_path / "dead-letters.ndjson").exists()  # what it used to say
+
+
+def test_dry_run_json_keeps_stdout_one_json_document_per_line(tmp_path: Path) -> None:
+    events = tmp_path / "events.ndjson"
+    events.write_text(
+        "".join(json.dumps({"type": "track", "event": f"e{i}", "userId": "u"}) + "\n" for i in range(3))
+    )
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"url": "http://example.com/hook"}))
+    base = ["run", "webhook", "--settings", str(settings), "--events", str(events), "--dry-run", "--json"]
+    result = _invoke(*base)
+    assert result.exit_code == 0, result.output
+    documents = [json.loads(line) for line in result.stdout.splitlines()]  # each line parses alone
+    assert [d["body"]["event"] for d in documents[:-1]] == ["e0", "e1", "e2"]
+    assert documents[-1]["events_in"] == 3 and documents[-1]["dry_run"] is True
+    assert "Error:" in (refused := _invoke(*base, "--dry-run-format", "text")).output
+    assert (
+        _usage_error(refused) == "Error: --json keeps stdout NDJSON: --dry-run-format text cannot go with it"
+    )
+    plain = _invoke(*base[:-1], "--dry-run-format", "text")  # without --json, text stays text
+    assert plain.exit_code == 0 and plain.stdout.startswith("# send\nPOST http://example.com/hook\n")
