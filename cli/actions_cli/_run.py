@@ -511,6 +511,8 @@ def deliver(
     """
     if sandbox and base_url:
         raise click.UsageError("--sandbox and --base-url both choose where requests go; give one")
+    if sandbox and dry_run:
+        raise click.UsageError("--sandbox sends to a local emulator and --dry-run sends nothing; give one")
     if not sandbox and emulator_options:
         raise click.UsageError("--emulator-option needs --sandbox")
     if dry_run and json_summary:

@@ -319,3 +319,13 @@ def test_dry_run_json_keeps_stdout_one_json_document_per_line(tmp_path: Path) ->
     )
     plain = _invoke(*base[:-1], "--dry-run-format", "text")  # without --json, text stays text
     assert plain.exit_code == 0 and plain.stdout.startswith("# send\nPOST http://example.com/hook\n")
+
+
+def test_sandbox_with_dry_run_is_refused(tmp_path: Path, events: Path) -> None:
+    dead = tmp_path / "dead.ndjson"
+    dead.write_text(json.dumps({"destination": "amplitude", "event": {"type": "track", "event": "a"}}) + "\n")
+    for args in (["run", "amplitude", "--events", str(events)], ["replay", str(dead)]):
+        result = _invoke(*args, "--sandbox", "--dry-run")
+        assert _usage_error(result) == (
+            "Error: --sandbox sends to a local emulator and --dry-run sends nothing; give one"
+        )
