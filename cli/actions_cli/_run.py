@@ -567,6 +567,13 @@ def deliver(
                 )
             ]
         for config in configs:
+            if config.subscriptions == []:  # not None (the presets): a list left empty by mistake
+                origin = (
+                    f"[destinations.{config.name}] in {config_path}"
+                    if pipeline is not None
+                    else f"the subscriptions file {subscriptions_path}"
+                )
+                _echo(f"warning: {origin} holds no subscription: every event will be filtered", err=True)
             if config.state:
                 check_output(config.state, f"the state file of {config.name}")
         sandboxes: dict[str, SandboxRun] = {}

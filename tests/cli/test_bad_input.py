@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -329,3 +331,87 @@ def test_sandbox_with_dry_run_is_refused(tmp_path: Path, events: Path) -> None:
         assert _usage_error(result) == (
             "Error: --sandbox sends to a local emulator and --dry-run sends nothing; give one"
         )
+
+
+def _fake_distribution(site: Path, name: str, module: str, source: str) -> Path:
+    """An installed distribution (a .dist-info folder, as pip leaves it) whose entry point is ``module``."""
+    (site / module).mkdir(parents=True)
+    (site / module / "__init__.py").write_text(source)
+    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[actions.destinations]\n{module} = {module}\n")
+    return site / module / "__init__.py"
+
+
+def _actions(*args: str, site: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "ACTIONS_LOAD_PLUGINS"}
+    environ.update(PYTHONPATH=str(site), **env)
+    return subprocess.run(
+        [sys.executable, "-c", "from actions_cli import main; main()", *args],
+        capture_output=True, text=True, env=environ, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_plugins_exits_1_and_names_distribution_entry_point_and_line_of_a_broken_plugin(
+    tmp_path: Path,
+) -> None:
+    site = tmp_path / "site"
+    module = _fake_distribution(site, "broken-plugin", "broken_plugin", "import os\n\ndef oops(:\n    pass\n")
+    listing = _actions("plugins", site=site)
+    assert listing.returncode == 1, listing.stderr
+    assert "webhook" in listing.stdout  # the others are still listed
+    failures = [line for line in listing.stderr.splitlines() if line.startswith("FAILED")]
+    assert failures == [
+        "FAILED broken_plugin (distribution broken-plugin 1.0, entry point broken_plugin = broken_plugin): "
+        f"SyntaxError: invalid syntax (__init__.py, line 3) at {module}:3"
+    ]
+    as_json = _actions("plugins", "--json", site=site)
+    assert as_json.returncode == 1
+    (failed,) = json.loads(as_json.stdout)["failed"]
+    assert (failed["entry_point"], failed["location"]) == ("broken_plugin = broken_plugin", f"{module}:3")
+    module.write_text("import os\nraise RuntimeError('no config')\n")
+    raised = _actions("plugins", site=site)
+    assert f"RuntimeError: no config at {module}:2" in raised.stderr
+    fixed = _actions("plugins", site=site, ACTIONS_LOAD_PLUGINS="webhook")  # the broken one left out
+    assert fixed.returncode == 0, fixed.stderr
+
+
+def test_an_empty_subscriptions_list_warns_that_every_event_will_be_filtered(
+    tmp_path: Path, events: Path
+) -> None:
+    subscriptions = tmp_path / "subscriptions.json"
+    subscriptions.write_text("[]")
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"url": "http://example.com/hook"}))
+    result = _invoke(
+        "run", "webhook", "--settings", str(settings), "--subscriptions", str(subscriptions),
+        "--events", str(events), "--dry-run", "-q",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: the subscriptions file {subscriptions} holds no subscription: every event will be filtered"
+    ]
+    pipeline = tmp_path / "pipeline.toml"
+    pipeline.write_text(
+        '[destinations.webhook]\nsettings = { url = "http://example.com/hook" }\nsubscriptions = []\n'
+    )
+    result = _invoke("run", "--config", str(pipeline), "--events", str(events), "--dry-run", "-q")
+    assert result.stderr.splitlines() == [
+        f"warning: [destinations.webhook] in {pipeline} holds no subscription: every event will be filtered"
+    ]
+    presets = _invoke(
+        "run", "webhook", "--settings", str(settings), "--events", str(events), "--dry-run", "-q"
+    )
+    assert "warning" not in presets.stderr
+
+
+def test_a_plugin_allow_list_that_matches_no_plugin_warns(tmp_path: Path) -> None:
+    listing = _actions("plugins", site=tmp_path, ACTIONS_LOAD_PLUGINS="webhok,amplitude")
+    assert listing.stderr.splitlines() == [
+        "warning: ACTIONS_LOAD_PLUGINS names no installed plugin: webhok "
+        "(unset it to see them all with `actions plugins`)"
+    ]
+    assert "amplitude" in listing.stdout and "webhook" not in listing.stdout
+    matching = _actions("plugins", site=tmp_path, ACTIONS_LOAD_PLUGINS="action-destinations-webhook")
+    assert matching.stderr == "" and "webhook" in matching.stdout
