@@ -18,15 +18,7 @@ __all__ = ["cli", "main"]
 @click.group(cls=ActionsGroup, help=__doc__, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="actions")
 def cli() -> None:
-    from actions._plugins import unmatched_allowed
-
-    unmatched = unmatched_allowed()
-    if unmatched:  # else every plugin is quietly left out and commands say "no destination"
-        click.echo(
-            f"warning: ACTIONS_LOAD_PLUGINS names no installed plugin: {', '.join(unmatched)} "
-            "(unset it to see them all with `actions plugins`)",
-            err=True,
-        )
+    pass
 
 
 def _register_commands() -> None:
