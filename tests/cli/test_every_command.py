@@ -25,6 +25,10 @@ GOOD_CONTENT = {
     ),
     "dead_letter_file": json.dumps({"destination": "webhook", "action": "send", "event": {"type": "track"}}),
 }
+#: Files read whole as configuration: binary or empty content is refused (exit 2), not run.
+CONFIGURATION = {"settings_path", "subscriptions_path", "config_path", "cases_path"}
+#: Files of a format of their own: binary content is refused.
+FORMATTED = CONFIGURATION | {"dead_letter_file", "checkpoint_path"}
 #: Keeps the delivering commands quick and local: one attempt, to a closed loopback port.
 DELIVERING = ["--max-attempts", "1"]
 
@@ -107,7 +111,7 @@ def test_bad_arguments_get_one_error_line_and_the_right_exit_code(
                 args.append(_file(tmp_path, label, param.name))
             elif _is_path(param):
                 args.append(_file(tmp_path, "good", str(param.name)))
-            elif param.required or param.name == "slug":
+            elif param.required or (param.name == "slug" and target != "config_path"):
                 args.append("webhook" if param.name == "slug" else "my-thing")
         elif isinstance(param, click.Option) and param.name == target:
             shown = value if kind == "usage" else _file(tmp_path, label, param.name)
@@ -125,7 +129,8 @@ def test_bad_arguments_get_one_error_line_and_the_right_exit_code(
         repr(result.exception),
     )
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
-    if kind == "usage" or _must_refuse(command, target, label):
+    refused = (label == "binary" and target in FORMATTED) or (label == "empty" and target in CONFIGURATION)
+    if kind == "usage" or refused or _must_refuse(command, target, label):
         assert result.exit_code == 2, (args, result.output)
     if result.exit_code == 2:
         assert len(errors) == 1, (args, result.output)
