@@ -57,3 +57,36 @@ def test_module_docstring_tree_matches_the_classes() -> None:
 def test_every_error_class_is_exported() -> None:
     for _, child in real_edges():
         assert hasattr(actions, child), child
+
+
+def _source_text() -> str:
+    """Every module's text, with implicitly concatenated string literals joined up."""
+    files = [*ROOT.glob("cli/actions_cli/**/*.py"), *ROOT.glob("core/actions/**/*.py")]
+    files += ROOT.glob("destinations/*/actions_*/**/*.py")
+    text = "\n".join(path.read_text(encoding="utf-8") for path in files)
+    return re.sub(r"[\"']\)?\s*\n\s*\+?\s*f?[\"']", "", text)
+
+
+def _documented_messages() -> list[str]:
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    table = text[text.index("<!-- messages: start -->") : text.index("<!-- messages: end -->")]
+    messages = []
+    for row in table.splitlines():
+        cells = [cell.strip() for cell in row.strip().strip("|").split(" | ")]
+        if len(cells) == 3 and cells[2].startswith("`"):
+            messages.append(cells[2][1:].split("` ", 1)[0].rstrip("`"))
+    return messages
+
+
+def test_every_documented_user_error_is_written_by_the_code() -> None:
+    messages = _documented_messages()
+    assert len(messages) >= 25
+    source = _source_text()
+    missing = []
+    for message in messages:
+        # The fixed words between placeholders (<...>), optional parts ([...]), elisions and
+        # punctuation (where the code joins its own parts); click writes "Invalid value for".
+        text = message.removeprefix("Error: ").removeprefix("Invalid value for '--base-url': ")
+        fragments = [f.strip(" .,") for f in re.split(r"<[^>]*>|[\[\]'\"`:;()]|\.\.\.", text)]
+        missing += [(message, f) for f in fragments if len(f) >= 12 and f not in source]
+    assert missing == []

@@ -405,11 +405,15 @@ def test_a_source_factory_that_raises_gives_one_clear_line_and_exit_2(plugin: Pa
 def test_a_plugin_whose_hook_raises_is_reported_by_actions_plugins(site: Path, work: Path) -> None:
     install(site, BROKEN_PLUGIN)
     result = invoke("plugins")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # a plugin failed
+    module = textwrap.dedent(BROKEN_PLUGIN)
+    raised_at = module[: module.index("raise RuntimeError")].count("\n") + 1  # the line the hook raised at
     assert (
-        f"FAILED {DISTRIBUTION} ({DISTRIBUTION} 0.1): RuntimeError: the CSV dialect table is missing"
+        f"FAILED {DISTRIBUTION} (distribution {DISTRIBUTION} 0.1, "
+        f"entry point {DISTRIBUTION} = {MODULE}:plugin): "
+        f"RuntimeError: the CSV dialect table is missing at {site / (MODULE + '.py')}:{raised_at}"
         in result.stderr.splitlines()
-    )
+    ), result.stderr
     assert "csv-rows" not in result.stdout
 
 

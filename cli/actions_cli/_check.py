@@ -11,6 +11,7 @@ from actions.delivery import DestinationConfig
 
 from ._logging import redact_with
 from ._output import EXIT_FAILED, fail
+from ._params import BASE_URL
 from ._settings_file import env_prefix, load_settings
 
 _log = logging.getLogger("actions.cli")
@@ -26,7 +27,9 @@ EXIT_REJECTED = 4
 @click.option(
     "--settings", "settings_path", type=click.Path(dir_okay=False), help="Settings file (JSON or TOML)."
 )
-@click.option("--base-url", help="Send requests to this scheme://host:port instead (keeps paths).")
+@click.option(
+    "--base-url", type=BASE_URL, help="Send requests to this http(s)://host:port instead (keeps paths)."
+)
 def check_command(slug: str, settings_path: str | None, base_url: str | None) -> None:
     """Validate the settings of destination SLUG and verify its credentials.
 

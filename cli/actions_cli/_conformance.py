@@ -4,14 +4,50 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import click
+from actions import ConfigurationError
 from actions._js import json_stringify
-from actions.testing.conformance import load_cases, run_cases
+from actions.testing.conformance import run_cases
 
 from ._output import EXIT_FAILED
+
+
+def read_cases(path: str) -> list[dict[str, Any]]:
+    """The cases of a ``.jsonl`` file, or a one-line :class:`ConfigurationError` naming the first bad line.
+
+    Split on ``\\n`` only, as the recorder writes them: strings may hold U+2028.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(f"{path} is not a cases file: byte {exc.start} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigurationError(f"{path} cannot be read: {exc.strerror or exc}") from None
+    cases = []
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(
+                f"{path} line {number} is not JSON: {exc.msg} at column {exc.colno}"
+            ) from None
+        except (ValueError, RecursionError):  # too deep, or too long a number
+            raise ConfigurationError(f"{path} line {number} is not a case: it cannot be parsed") from None
+        if not isinstance(case, dict) or not isinstance(case.get("kind"), str) or "output" not in case:
+            raise ConfigurationError(
+                f'{path} line {number} is not a case: a case is an object with a "kind" and an "output"'
+            )
+        cases.append(case)
+    if not cases:
+        raise ConfigurationError(f"{path} holds no cases")
+    return cases
 
 
 @click.group("conformance")
@@ -39,7 +75,7 @@ def run_command(
 
     Exit code 0 when every case passes or differs only as documented, 1 otherwise.
     """
-    cases = load_cases(cases_path)
+    cases = read_cases(cases_path)
     if patterns:
         cases = [c for c in cases if any(fnmatch.fnmatchcase(str(c.get("id")), p) for p in patterns)]
     counts: Counter[tuple[str, str]] = Counter()

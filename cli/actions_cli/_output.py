@@ -24,12 +24,26 @@ class ActionsGroup(click.Group):
     """A click group that turns the framework's errors into one line on stderr, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        _warn_unmatched_plugins()
         try:
             return super().invoke(ctx)
         except (ConfigurationError, PluginLoadError) as exc:
             fail(str(exc), EXIT_CONFIG)
         except ActionsError as exc:
             fail(str(exc), EXIT_FAILED)
+
+
+def _warn_unmatched_plugins() -> None:
+    """Else a name misspelt in ACTIONS_LOAD_PLUGINS quietly leaves every plugin out."""
+    from actions._plugins import unmatched_allowed
+
+    unmatched = unmatched_allowed()
+    if unmatched:
+        click.echo(
+            f"warning: ACTIONS_LOAD_PLUGINS names no installed plugin: {', '.join(unmatched)} "
+            "(unset it to see them all with `actions plugins`)",
+            err=True,
+        )
 
 
 def fail(message: str, code: int = EXIT_CONFIG) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from actions import get_registry
 
-from ._output import print_json
+from ._output import EXIT_FAILED, print_json
 
 
 @click.command("plugins")
@@ -20,6 +20,7 @@ def plugins_command(as_json: bool) -> None:
 
     Set ACTIONS_LOAD_PLUGINS='' to start without any plugin, or to a comma-separated list of
     names to load only those; ACTIONS_STRICT_PLUGINS=1 makes a broken plugin an error.
+    Exit code 1 when a plugin failed to load.
     """
     registry = get_registry()
     destinations = registry.destinations()
@@ -64,12 +65,21 @@ def plugins_command(as_json: bool) -> None:
             for c in registry.conflicts
         ],
         "failed": [
-            {"name": f.name, "package": f.package, "version": f.version, "error": f.error}
+            {
+                "name": f.name,
+                "package": f.package,
+                "version": f.version,
+                "entry_point": f.entry_point,
+                "location": f.location,
+                "error": f.error,
+            }
             for f in registry.failures
         ],
     }
     if as_json:
         print_json(data)
+        if data["failed"]:
+            raise SystemExit(EXIT_FAILED)
         return
     if not destinations:
         click.echo("No destinations installed.")
@@ -83,8 +93,21 @@ def plugins_command(as_json: bool) -> None:
     for conflict in data["conflicts"]:
         click.echo(f"CONFLICT {conflict['slug']}: {conflict['error']}", err=True)
     for failure in data["failed"]:
-        source = f" ({failure['package']} {failure['version']})" if failure["package"] else ""
-        click.echo(f"FAILED {failure['name']}{source}: {failure['error']}", err=True)
+        click.echo(_failure_line(failure), err=True)
+    if data["failed"]:
+        raise SystemExit(EXIT_FAILED)
+
+
+def _failure_line(failure: dict[str, Any]) -> str:
+    """``FAILED name (distribution D V, entry point E): Error: message at file:line``."""
+    where = []
+    if failure["package"]:
+        where.append(f"distribution {failure['package']} {failure['version']}")
+    if failure["entry_point"]:
+        where.append(f"entry point {failure['entry_point']}")
+    source = f" ({', '.join(where)})" if where else ""
+    at = f" at {failure['location']}" if failure["location"] else ""
+    return f"FAILED {failure['name']}{source}: {failure['error']}{at}"
 
 
 def register(cli: click.Group) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from actions import ConfigurationError
@@ -16,6 +16,8 @@ from ._output import EXIT_OK
 from ._run import deliver, delivery_options
 
 __all__ = ["replay_command"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def run_ids(path: str | Path) -> dict[str, int]:
@@ -31,6 +33,54 @@ def run_ids(path: str | Path) -> dict[str, int]:
             if isinstance(run, str):
                 runs[run] = runs.get(run, 0) + 1
     return runs
+
+
+def check_dead_letters(path: str | Path) -> None:
+    """Refuse, before anything is sent, a file that is not dead letters (binary, or plain events).
+
+    A line that is not JSON is let through (it is replayed as input and reported with its line:
+    a record damaged by hand), unless it is the first; one that is not UTF-8 text is not.
+    Nothing has been sent when it raises: a plain events file used to be half replayed.
+
+    Raises:
+        ConfigurationError: naming the file and the first line that is not a dead letter.
+    """
+    seen = 0
+    with open(path, "rb") as stream:
+        for number, data in enumerate(stream, 1):
+            if not data.strip():
+                continue
+            try:
+                if b"\x00" in data:
+                    raise UnicodeError
+                text = data.decode("utf-8")
+            except UnicodeError:
+                raise ConfigurationError(
+                    f"{path} is not a dead-letter file: line {number} is not text"
+                ) from None
+            seen += 1
+            try:
+                record = json.loads(text)
+            except (ValueError, RecursionError):
+                if seen == 1:
+                    raise ConfigurationError(
+                        f"{path} is not a dead-letter file: line {number} is not JSON"
+                    ) from None
+                continue
+            # A dead letter's "event" is the event object; a track event's own "event" is its name.
+            if not isinstance(record, dict) or not (
+                isinstance(record.get("event"), dict | list) or "raw" in record
+            ):
+                plain = isinstance(record, dict) and ("type" in record or "batch" in record)
+                what = (
+                    "an event (send events with `actions run --events FILE`)"
+                    if plain
+                    else "not a dead letter"
+                )
+                raise ConfigurationError(
+                    f"{path} is not a dead-letter file: line {number} is {what}; "
+                    'a dead letter has an "event" object or a "raw" text'
+                )
 
 
 def recorded_destination(path: str | Path, runs: Collection[str] = ()) -> str | None:
@@ -77,6 +127,10 @@ def default_output(path: str | Path) -> str:
     return str(source.with_name(f"{source.stem}.replay{source.suffix or '.ndjson'}"))
 
 
+def _replay_options(command: F) -> F:
+    return delivery_options(command, dead_letter_default="FILE with .replay before its extension")
+
+
 @click.command("replay")
 @click.argument("dead_letter_file", type=click.Path(dir_okay=False, exists=True))
 @click.option(
@@ -92,7 +146,7 @@ def default_output(path: str | Path) -> str:
     help="Replay only the records of this run (repeatable): `actions run` prints its run id "
     "[default: every record of the file].",
 )
-@delivery_options
+@_replay_options
 def replay_command(dead_letter_file: str, slug: str | None, runs: tuple[str, ...], **options: Any) -> None:
     """Send the events of DEAD_LETTER_FILE again, through the same path as `actions run`.
 
@@ -104,6 +158,7 @@ def replay_command(dead_letter_file: str, slug: str | None, runs: tuple[str, ...
 
     Exit codes as for `actions run`.
     """
+    check_dead_letters(dead_letter_file)
     if runs:
         present = run_ids(dead_letter_file)
         missing = [run for run in runs if run not in present]

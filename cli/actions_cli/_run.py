@@ -41,6 +41,7 @@ from actions.delivery import (
 
 from ._logging import redact_with
 from ._output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ._params import BASE_URL
 from ._paths import check_output
 from ._settings_file import load_settings, read_config_file
 
@@ -86,7 +87,7 @@ def open_emulator(
         try:
             sandbox = stack.enter_context(destination.emulator(host, port, **options))
         except (TypeError, ValueError) as exc:  # unknown or invalid option (pydantic errors are ValueErrors)
-            raise ConfigurationError(f"invalid emulator option: {str(exc).splitlines()[0]}") from None
+            raise ConfigurationError(f"invalid emulator option: {' '.join(str(exc).split())}") from None
         yield sandbox
 
 
@@ -124,6 +125,13 @@ def _knob_option(item: dataclasses.Field[Any], declared: Knob) -> Callable[[F], 
     )
 
 
+def _given(name: str) -> bool:
+    """Whether option ``name`` was given (on the command line or by a variable), not defaulted."""
+    context = click.get_current_context(silent=True)
+    source = context.get_parameter_source(name) if context is not None else None
+    return source not in (None, click.core.ParameterSource.DEFAULT)
+
+
 def knob_values(options: dict[str, Any]) -> dict[type, dict[str, Any]]:
     """Pop the knob options out of ``options``: those given on the command line, as field values per class.
 
@@ -145,8 +153,11 @@ def knob_values(options: dict[str, Any]) -> dict[type, dict[str, Any]]:
     return out
 
 
-def delivery_options(command: F) -> F:
-    """The options every delivering command takes (``run`` and ``replay``)."""
+def delivery_options(command: F, *, dead_letter_default: str = DEFAULT_DEAD_LETTER) -> F:
+    """The options every delivering command takes (``run`` and ``replay``).
+
+    ``dead_letter_default`` is what --help shows as --dead-letter's default (replay's differs).
+    """
     options = [
         click.option(
             "--config",
@@ -172,7 +183,7 @@ def delivery_options(command: F) -> F:
             "--dead-letter",
             "dead_letter_path",
             type=click.Path(dir_okay=False),
-            help=f"NDJSON file failed deliveries are appended to [default: {DEFAULT_DEAD_LETTER}; "
+            help=f"NDJSON file failed deliveries are appended to [default: {dead_letter_default}; "
             "a dry run prints them instead].",
         ),
         click.option(
@@ -181,7 +192,9 @@ def delivery_options(command: F) -> F:
             type=click.Path(dir_okay=False),
             help="Write the JSON summary of the run here.",
         ),
-        click.option("--base-url", help="Send every request to this scheme://host:port (paths kept)."),
+        click.option(
+            "--base-url", type=BASE_URL, help="Send every request to this http(s)://host:port (paths kept)."
+        ),
         click.option("--dry-run", is_flag=True, help="Send nothing; print each request that would be sent."),
         click.option(
             "--dry-run-format",
@@ -222,7 +235,13 @@ def delivery_options(command: F) -> F:
             metavar="SECONDS",
             help="Seconds between the progress lines of --progress when stderr is not a terminal.",
         ),
-        click.option("--json", "json_summary", is_flag=True, help="Print the JSON report on stdout."),
+        click.option(
+            "--json",
+            "json_summary",
+            is_flag=True,
+            help="Print the JSON report on stdout, as one line (with --dry-run, after the requests, "
+            "printed as JSON lines).",
+        ),
         click.option("-q", "--quiet", is_flag=True, help="No progress and no summary (errors still print)."),
     ]
     for option in reversed(options):
@@ -531,8 +550,14 @@ def deliver(
     """
     if sandbox and base_url:
         raise click.UsageError("--sandbox and --base-url both choose where requests go; give one")
+    if sandbox and dry_run:
+        raise click.UsageError("--sandbox sends to a local emulator and --dry-run sends nothing; give one")
     if not sandbox and emulator_options:
         raise click.UsageError("--emulator-option needs --sandbox")
+    if dry_run and json_summary:
+        if _given("dry_run_format") and dry_run_format != "json":
+            raise click.UsageError("--json keeps stdout NDJSON: --dry-run-format text cannot go with it")
+        dry_run_format = "json"
     values = knob_values(knobs_given)
     if knobs_given:
         raise TypeError(f"unexpected options: {', '.join(knobs_given)}")
@@ -581,6 +606,13 @@ def deliver(
                 )
             ]
         for config in configs:
+            if config.subscriptions == []:  # not None (the presets): a list left empty by mistake
+                origin = (
+                    f"[destinations.{config.name}] in {config_path}"
+                    if pipeline is not None
+                    else f"the subscriptions file {subscriptions_path}"
+                )
+                _echo(f"warning: {origin} holds no subscription: every event will be filtered", err=True)
             if config.state:
                 check_output(config.state, f"the state file of {config.name}")
         sandboxes: dict[str, SandboxRun] = {}
@@ -617,8 +649,8 @@ def deliver(
                 report.write(report_path)
             except OSError as exc:  # disk full, out of descriptors: the summary below still says it all
                 unwritten_report = f"the report could not be written to {report_path}: {exc.strerror or exc}"
-        if json_summary:
-            _echo(report.to_json())
+        if json_summary:  # one line: with --dry-run, stdout stays NDJSON (requests, then the report)
+            _echo(json.dumps(report.to_dict(), ensure_ascii=False))
         with contextlib.suppress(BrokenPipeError):
             _summarise(report, console, sandboxes)
     if report.stopped == "signal":  # even with --quiet: it says how to go on

@@ -40,6 +40,8 @@ class PluginInfo:
     destinations: list[str] = field(default_factory=list)
     enrichers: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    #: ``name = value`` of its entry point (``None`` for a plugin registered directly).
+    entry_point: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ class PluginFailure:
     version: str | None
     error: str
     detail: str = ""
+    #: ``name = value`` of the entry point that failed (``None`` for a plugin registered directly).
+    entry_point: str | None = None
+    #: ``file:line`` where the error was raised in the plugin's code, when it can be told.
+    location: str | None = None
 
 
 class PluginManager(pluggy.PluginManager):
@@ -79,6 +85,19 @@ def _allow_list() -> set[str] | None:
     return {name.strip() for name in raw.split(",") if name.strip()}
 
 
+def unmatched_allowed() -> list[str]:
+    """The names of ``ACTIONS_LOAD_PLUGINS`` that match no installed plugin (entry point or distribution)."""
+    allow = _allow_list()
+    if not allow:
+        return []
+    known = set()
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        known.add(ep.name)
+        if ep.dist is not None:
+            known.add(ep.dist.name)
+    return sorted(allow - known)
+
+
 def strict_from_env() -> bool:
     return os.environ.get("ACTIONS_STRICT_PLUGINS", "").lower() in {"1", "true", "yes"}
 
@@ -86,6 +105,19 @@ def strict_from_env() -> bool:
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _location(exc: BaseException) -> str | None:
+    """``file:line`` of the plugin's code the error came from: not importlib's, pluggy's or ours."""
+    if isinstance(exc, SyntaxError) and exc.filename:  # str(exc) names only the file's base name
+        return f"{exc.filename}:{exc.lineno}"
+    ours = (os.sep + "importlib" + os.sep, os.sep + "pluggy" + os.sep, __file__)
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not frame.filename.startswith("<") and not any(part in frame.filename for part in ours)
+    ]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
 
 
 def load_plugins(pm: PluginManager, *, strict: bool = False) -> tuple[list[PluginInfo], list[PluginFailure]]:
@@ -105,7 +137,10 @@ def load_plugins(pm: PluginManager, *, strict: bool = False) -> tuple[list[Plugi
         except Exception as exc:
             if pm.get_plugin(ep.name) is not None:
                 pm.unregister(name=ep.name)
-            failure = PluginFailure(ep.name, package, version, _one_line(exc), traceback.format_exc())
+            failure = PluginFailure(
+                ep.name, package, version, _one_line(exc), traceback.format_exc(),
+                f"{ep.name} = {ep.value}", _location(exc),
+            )  # fmt: skip
             if strict:
                 raise PluginLoadError(
                     f"plugin {ep.name!r} ({package}) failed to load: {failure.error}"
@@ -113,5 +148,5 @@ def load_plugins(pm: PluginManager, *, strict: bool = False) -> tuple[list[Plugi
             failures.append(failure)
             continue
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-        loaded.append(PluginInfo(ep.name, package, version, hooks))
+        loaded.append(PluginInfo(ep.name, package, version, hooks, entry_point=f"{ep.name} = {ep.value}"))
     return loaded, failures

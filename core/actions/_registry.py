@@ -16,7 +16,15 @@ from typing import Any
 from ._destination import Destination
 from ._enrichers import EnricherSpec
 from ._errors import ConfigurationError, PluginLoadError, UnknownDestinationError
-from ._plugins import PluginFailure, PluginInfo, PluginManager, _one_line, load_plugins, strict_from_env
+from ._plugins import (
+    PluginFailure,
+    PluginInfo,
+    PluginManager,
+    _location,
+    _one_line,
+    load_plugins,
+    strict_from_env,
+)
 from .delivery._sources import SourceSpec
 
 __all__ = ["Registry", "SlugConflict", "get_registry", "reset_registry"]
@@ -176,6 +184,8 @@ class Registry:
             info.version if info else None,
             _one_line(exc),
             traceback.format_exc(),
+            entry_point=info.entry_point if info else None,
+            location=_location(exc),
         )
         if self.strict:
             raise PluginLoadError(f"plugin {name!r} failed to register: {failure.error}") from exc

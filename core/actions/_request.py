@@ -108,6 +108,26 @@ def response_data(response: httpx.Response) -> Any:
     return text
 
 
+def base_url_problem(url: str) -> str | None:
+    """What is wrong with ``url`` as a base URL (``http(s)://host[:port][/path]``), or ``None``.
+
+    Checked when a run starts: a URL without a scheme or host would otherwise fail every request
+    as a network error, retried for minutes before anything is dead-lettered.
+    """
+    try:
+        parsed = httpx.URL(url)
+        port = parsed.port
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        return f"it is not a URL: {exc}"
+    if parsed.scheme not in {"http", "https"}:
+        return "it must start with http:// or https://"
+    if not parsed.host:
+        return "it names no host"
+    if port is not None and not 0 < port < 65536:
+        return f"port {port} is not between 1 and 65535"
+    return None
+
+
 class HttpSession:
     """One connection pool and its policies, shared by every request of a run.
 

@@ -69,5 +69,5 @@ def test_dry_run_transport_answers_without_sending_and_counts() -> None:
 
     response = asyncio.run(go())
     assert response.status_code == 200
-    assert response.json() == {}
+    assert response.json() == {"code": 200}
     assert transport.requests == 1

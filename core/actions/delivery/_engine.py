@@ -91,7 +91,8 @@ class Engine:
         options: Buffer, shutdown timeout and worker processes of the run.
         dead_letter: Where dead letters go: a :class:`~.DeadLetterWriter`, a path (appended to),
             a callable receiving each record, or ``None`` to keep them in :attr:`dead_letters`.
-        dry_run: Send nothing: every request is answered ``200 {}`` (watch them with ``on_exchange``).
+        dry_run: Send nothing: every request is answered ``200 {"code": 200}`` (watch them with
+            ``on_exchange``).
         on_exchange: Called with every HTTP exchange and the key of the action that made it.
         seed: Seeds the retry jitter (for reproducible tests).
         run_id: Identifies the run in dead letters and the report (default: random).

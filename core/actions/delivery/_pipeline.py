@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from .._destination import Destination
 from .._enrichers import Enricher, EnricherOptions
 from .._errors import ConfigurationError
+from .._request import base_url_problem
 from .._settings import Settings
 from ._options import BatchOptions, Lane, Limits, RunOptions, knobs
 from ._retry import RetryPolicy
@@ -418,6 +419,8 @@ def _destination(
     base_url = delivery.pop("base_url", None)
     if base_url is not None and not isinstance(base_url, str):
         raise ConfigurationError(f"{where} delivery.base_url must be a URL")
+    if base_url is not None and (problem := base_url_problem(base_url)) is not None:
+        raise ConfigurationError(f"{where} delivery.base_url {base_url!r} cannot be used: {problem}")
     return DestinationConfig(
         name=name,
         destination=destination,

@@ -17,7 +17,10 @@ SHOWN_HEADERS = ("content-type", "authorization", "user-agent", "x-signature")
 
 
 class DryRunTransport(httpx.AsyncBaseTransport):
-    """Answers every request ``200 {}`` without sending it anywhere.
+    """Answers every request ``200 {"code": 200}`` without sending it anywhere.
+
+    Not ``{}``: a destination that checks its vendor's success answer (Amplitude's is
+    ``{"code": 200}``) would retry ``{}`` for minutes and dead-letter every event of a dry run.
 
     Counts what it was asked to send in :attr:`requests`.
     """
@@ -28,7 +31,7 @@ class DryRunTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
         self.requests += 1
-        return httpx.Response(200, json={}, request=request)
+        return httpx.Response(200, json={"code": 200}, request=request)
 
 
 def _body(request: httpx.Request, redactor: Redactor) -> Any:

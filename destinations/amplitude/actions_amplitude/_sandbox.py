@@ -6,7 +6,8 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from actions import SandboxRun
+from actions import ConfigurationError, SandboxRun
+from pydantic import ValidationError
 
 __all__ = ["SANDBOX_SETTINGS", "sandbox"]
 
@@ -34,12 +35,27 @@ def _summary(emulator: Any) -> dict[str, Any]:
     }
 
 
+def _option_problem(exc: ValidationError, options: Mapping[str, Any], allowed: list[str]) -> str:
+    """The first bad option of ``exc`` in one line, naming it (and, when unknown, every allowed one)."""
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    if error["type"] == "extra_forbidden":
+        return f"invalid emulator option {name!r}: there is no such option (allowed: {', '.join(allowed)})"
+    if len(error["loc"]) > 1 or "key" in name:  # api_keys holds secret keys: never quote them
+        return f"invalid emulator option {'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+    return f"invalid emulator option {name}={options.get(name)!r}: {error['msg']}"
+
+
 @contextlib.contextmanager
 def sandbox(host: str = "127.0.0.1", port: int = 0, **options: Any) -> Iterator[SandboxRun]:
     """Serve an emulator configured by ``options`` (``EmulatorConfig`` fields) until the block ends."""
     from .emulator import Emulator, EmulatorConfig, serve
 
-    emulator = Emulator(EmulatorConfig(**options))
+    try:
+        config = EmulatorConfig(**options)
+    except ValidationError as exc:
+        raise ConfigurationError(_option_problem(exc, options, list(EmulatorConfig.model_fields))) from None
+    emulator = Emulator(config)
     with serve(emulator, host=host, port=port) as server:
         yield SandboxRun(
             base_url=server.url, settings=dict(SANDBOX_SETTINGS), stats=lambda: _summary(emulator)

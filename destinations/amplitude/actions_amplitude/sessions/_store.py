@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from actions import ConfigurationError
+
 __all__ = ["MemoryStore", "SQLiteStore", "SessionState", "SessionStore"]
 
 
@@ -74,15 +76,40 @@ class SQLiteStore:
         )
     """
 
+    _COLUMNS = ("key", "session_id", "last_ms", "previous_id", "previous_last_ms")
+
     def __init__(self, path: str | Path, *, commit_every: int = 1000) -> None:
         self.path = Path(path)
         self.commit_every = commit_every
         self._db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            self._open()
+        except (sqlite3.Error, ConfigurationError) as exc:
+            self._db.close()
+            reason = (
+                exc if isinstance(exc, ConfigurationError) else f"it is not a readable SQLite file ({exc})"
+            )
+            raise ConfigurationError(
+                f"amplitude-sessions: the state file {path} cannot be used: {reason}"
+            ) from None
+        self._cache: dict[str, SessionState | None] = {}
+        self._dirty: dict[str, SessionState] = {}
+
+    def _open(self) -> None:
+        """Check the file before the first event: a corrupt one would otherwise fail mid-run."""
+        # quick_check reads every page (not the indexes' contents): a truncated file is found here.
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise ConfigurationError(f"it is damaged ({problems[0]})")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(self._SCHEMA)
-        self._cache: dict[str, SessionState | None] = {}
-        self._dirty: dict[str, SessionState] = {}
+        columns = tuple(row[1] for row in self._db.execute("PRAGMA table_info(amplitude_sessions)"))
+        if columns != self._COLUMNS:
+            raise ConfigurationError(
+                f"its amplitude_sessions table has columns ({', '.join(columns)}), "
+                f"not ({', '.join(self._COLUMNS)})"
+            )
 
     def get(self, key: str) -> SessionState | None:
         if key in self._cache:
