@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from actions._errors import MappingError
 from actions.mapping import transform
 
 # The reference's own expression: the oracle the linear scan must agree with.
@@ -44,3 +45,32 @@ def test_strip_html_is_linear_in_its_input(unit: str) -> None:
     small_time = min(_seconds(small) for _ in range(3))
     big_time = min(_seconds(big) for _ in range(3))
     assert big_time < max(20 * small_time, 0.5), (small_time, big_time)
+
+
+def failure(template: str, **properties: Any) -> list[str]:
+    with pytest.raises(MappingError) as caught:
+        render(template, **properties)
+    return caught.value.messages
+
+
+@pytest.mark.parametrize("fmt", ["%999999999N", "%1025Y", "%_99999999d", "%" + "9" * 5000 + "N"])
+def test_a_date_width_over_the_cap_is_one_error_not_gigabytes(fmt: str) -> None:
+    # The format comes from the event, so neither the 1000-character template limit nor
+    # Python's int-string conversion limit may be what stops it.
+    assert failure("{{ 'now' | date: properties.fmt }}", fmt=fmt) == [
+        "date format width is over the limit of 1024, line:1, col:1"
+    ]
+
+
+def test_widths_up_to_the_cap_are_honoured() -> None:
+    out = render("{{ '2024-03-05T10:20:30.5Z' | date: '%1024N|%01024Y|%-1024d' }}")
+    milliseconds, year, day = out.split("|")
+    assert milliseconds == "500" + "0" * 1021
+    assert year == "0" * 1020 + "2024"
+    assert day == "5"
+
+
+def test_many_wide_directives_count_against_the_memory_limit() -> None:
+    assert failure("{{ 'now' | date: properties.fmt }}", fmt="%1024N" * 200_000) == [
+        "memory alloc limit exceeded, line:1, col:1"
+    ]

@@ -1108,7 +1108,7 @@ def _date(ctx: Any, value: Any, args: list[Any]) -> Any:
         return value
     fmt = to_value(fmt)
     pattern = _DEFAULT_DATE_FORMAT if is_nil(fmt) else stringify(fmt)
-    return strftime(moment, pattern)
+    return strftime(moment, pattern, ctx.memory.use)
 
 
 def _date_to_xmlschema(ctx: Any, value: Any, args: list[Any]) -> Any:
