@@ -74,3 +74,48 @@ def test_many_wide_directives_count_against_the_memory_limit() -> None:
     assert failure("{{ 'now' | date: properties.fmt }}", fmt="%1024N" * 200_000) == [
         "memory alloc limit exceeded, line:1, col:1"
     ]
+
+
+def test_repeated_output_of_a_big_field_counts_against_the_memory_limit() -> None:
+    # 190 copies of a 1 MB field would be 190 MB; the render stops at the 1e8 limit instead.
+    copies = "{% assign y = properties.x %}" + "{{y}}" * 190
+    assert failure(copies, x="a" * 1_000_000)[0].startswith("memory alloc limit exceeded")
+    assert render(copies, x="a" * 100_000) == "a" * 19_000_000
+
+
+# --- mapping directives ------------------------------------------------------------------------
+
+
+def _template_seconds(text: str) -> float:
+    start = time.perf_counter()
+    transform({"out": {"@template": "{{{properties.x}}}"}}, {"properties": {"x": text}})
+    return time.perf_counter() - start
+
+
+def test_template_second_pass_agrees_with_the_reference_on_adversarial_text() -> None:
+    rng = random.Random(7)
+    double = re.compile(r"\{\{([^}]+)\}\}")
+    payload = {"a": "A", "b c": "B", "properties": {}}
+    for _ in range(300):
+        text = "".join(rng.choice(["{", "}", "{{", "}}", "a", "b c"]) for _ in range(rng.randint(0, 40)))
+        payload["properties"] = {"x": text}
+        expected = double.sub(lambda m: {"a": "A", "b c": "B"}.get(m.group(1).strip(), ""), text)
+        got = transform({"out": {"@template": "{{{properties.x}}}"}}, payload).get("out")
+        assert got == expected, text
+
+
+@pytest.mark.parametrize("unit", ["{", "{{a", "{{}"])
+def test_template_second_pass_is_linear_in_the_substituted_text(unit: str) -> None:
+    # Quadratic before: 20 KB of "{" took 1.2 s.
+    small_time = min(_template_seconds(unit * (10_000 // len(unit))) for _ in range(3))
+    big_time = min(_template_seconds(unit * (80_000 // len(unit))) for _ in range(3))
+    assert big_time < max(20 * small_time, 0.5), (small_time, big_time)
+
+
+def test_replace_with_a_suffix_reference_stops_at_the_result_limit() -> None:
+    mapping = {"out": {"@replace": {"pattern": "a", "replacement": "$'", "value": {"@path": "$.x"}}}}
+    # Each "$'" copies the rest of the text: 20,000 "a" would build 200 million characters.
+    with pytest.raises(MappingError) as caught:
+        transform(mapping, {"x": "a" * 20_000})
+    assert caught.value.messages == ["@replace result is over the limit of 100000000 characters"]
+    assert transform(mapping, {"x": "abc"}) == {"out": "bcbc"}
