@@ -16,6 +16,7 @@ import codecs
 import contextlib
 import json
 import os
+import re
 import stat
 import threading
 from collections import deque
@@ -279,6 +280,7 @@ class _ArrayParser:
         self._finished = False
         self._after_item = False  # the last token was an element (so "," or "]" comes next)
         self._items = 0
+        self._skip: _Skip | None = None  # an element too long to keep, being read past
 
     def feed(self, data: bytes, final: bool = False) -> list[Record]:
         if self._finished:
@@ -302,6 +304,12 @@ class _ArrayParser:
     def _drain(self, final: bool) -> list[Record]:
         out: list[Record] = []
         while not self._finished:
+            if self._skip is not None:
+                skipped = self._skip_on()
+                if skipped is None:
+                    break  # the element goes on in the next chunk
+                out.append(skipped)
+                continue
             self._advance(len(self._buffer) - len(self._buffer.lstrip(" \t\r\n")))
             if not self._buffer:
                 break
@@ -325,6 +333,10 @@ class _ArrayParser:
                 except json.JSONDecodeError as exc:
                     if not final and len(self._buffer) < MAX_LINE_BYTES:
                         break  # most likely cut off mid-element: wait for more text
+                    if not final and (exc.pos >= len(self._buffer) - 1 or exc.msg.startswith("Unterminated")):
+                        # Cut off, and already too long to keep: read past it, keep its start.
+                        self._skip = _Skip(self._line, self._buffer[:_RAW_PREVIEW], self._buffer[0])
+                        continue
                     out.extend(self._broken(f"invalid JSON: {exc.msg}"))
                     break
                 except RecursionError:
@@ -336,14 +348,94 @@ class _ArrayParser:
                 self._advance(end)
                 self._after_item = True
                 self._items += 1
+                if end > MAX_LINE_BYTES:  # as for an NDJSON line, whether it came in one chunk or many
+                    out.append(self._too_long_element(line, raw[:_RAW_PREVIEW]))
+                    continue
                 out.extend(records_from_value(value, line, raw))
         return out
+
+    def _too_long_element(self, line: int, preview: str) -> Record:
+        reason = f"element {self._items} of the JSON array is longer than {MAX_LINE_BYTES} bytes (not read)"
+        return _problem(LINE_TOO_LONG, reason, line, preview)
+
+    def _skip_on(self) -> Record | None:
+        """Consume the too-long element's text; its record once it has ended, else ``None``."""
+        skip = self._skip
+        assert skip is not None
+        end = skip.scan(self._buffer)
+        if end is None:
+            self._advance(len(self._buffer))
+            return None
+        self._advance(end)
+        self._skip = None
+        self._after_item = True
+        self._items += 1
+        return self._too_long_element(skip.line, skip.preview)
 
     def _broken(self, reason: str) -> list[Record]:
         self._finished = True
         rest, self._buffer = self._buffer[:_RAW_PREVIEW], ""
         message = f"{reason} at line {self._line}; the rest of the input was not read"
         return [_problem(INVALID_JSON, message, self._line, rest)]
+
+
+_SKIP_IN_STRING: Final = re.compile(r'["\\]')
+_SKIP_IN_VALUE: Final = re.compile(r'["\[\]{}]')
+_SKIP_SCALAR_END: Final = re.compile(r"[\s,\]]")
+
+
+class _Skip:
+    """Where reading past one JSON value stands, across chunks: nesting, strings and escapes.
+
+    Only brackets outside strings count, so the scan is a few regex searches per chunk and
+    nothing of the value is kept but its first bytes.
+    """
+
+    def __init__(self, line: int, preview: str, head: str) -> None:
+        self.line = line
+        self.preview = preview
+        self.depth = 0
+        self.in_string = False
+        self.escaped = False  # the chunk ended right after a backslash inside a string
+        self.scalar = head not in '{["'
+
+    def scan(self, text: str) -> int | None:
+        """The end of the value in ``text`` (which continues where the last call stopped), or ``None``."""
+        if self.scalar:
+            found = _SKIP_SCALAR_END.search(text)
+            return found.start() if found else None
+        position = 0
+        if self.escaped:
+            position, self.escaped = 1, False
+        while True:
+            if self.in_string:
+                found = _SKIP_IN_STRING.search(text, position)
+                if found is None:
+                    return None
+                position = found.end()
+                if found.group() == "\\":
+                    if position >= len(text):
+                        self.escaped = True
+                        return None
+                    position += 1
+                    continue
+                self.in_string = False
+                if self.depth == 0:
+                    return position
+                continue
+            found = _SKIP_IN_VALUE.search(text, position)
+            if found is None:
+                return None
+            position = found.end()
+            char = found.group()
+            if char == '"':
+                self.in_string = True
+            elif char in "[{":
+                self.depth += 1
+            else:
+                self.depth -= 1
+                if self.depth <= 0:
+                    return position
 
 
 # --- the source ------------------------------------------------------------------------------

@@ -1,0 +1,89 @@
+"""Hostile input files: an oversized array element, gzip; nothing is dropped without a record."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from actions.delivery import LINE_TOO_LONG, NdjsonSource, Record, _ndjson, iter_dead_letters
+from actions_cli import cli
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))
+from http_fakes import LocalServer, local_server
+
+
+def _event(n: int, **extra: Any) -> dict[str, Any]:
+    return {"type": "track", "event": "E", "userId": f"user{n}", "messageId": f"m{n}", **extra}
+
+
+def read_all(source: object, **options: Any) -> list[Record]:
+    async def go() -> list[Record]:
+        reader = NdjsonSource(source, **options)  # type: ignore[arg-type]
+        return [record async for chunk in reader.batches() for record in chunk]
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with local_server() as running:
+        yield running
+
+
+# --- an element of a JSON array too long to keep -------------------------------------------------
+
+_TRICKY = '"x]}\\"{[\\\\"'  # brackets and escaped quotes inside a string must not end the element
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 7, 64, 1 << 16])
+def test_an_oversized_array_element_is_one_record_and_the_rest_is_read(
+    monkeypatch: pytest.MonkeyPatch, chunk_bytes: int
+) -> None:
+    monkeypatch.setattr(_ndjson, "MAX_LINE_BYTES", 200)
+    big_object = json.dumps(_event(2, properties={"s": [_TRICKY] * 40, "t": "\\" * 50}))
+    big_string = json.dumps("y" * 300 + _TRICKY)
+    big_number = "1" * 300
+    small = [json.dumps(_event(n)) for n in (1, 3, 4)]
+    elements = [small[0], big_object, small[1], big_string, big_number, small[2]]
+    text = "[\n" + ",\n".join(elements) + "\n]\n"
+    records = read_all(io.BytesIO(text.encode()), chunk_bytes=chunk_bytes)
+    assert [(r.line, r.code, (r.event or {}).get("messageId")) for r in records] == [
+        (2, None, "m1"),
+        (3, LINE_TOO_LONG, None),
+        (4, None, "m3"),
+        (5, LINE_TOO_LONG, None),
+        (6, LINE_TOO_LONG, None),
+        (7, None, "m4"),
+    ]
+    assert records[1].reason == "element 2 of the JSON array is longer than 200 bytes (not read)"
+    assert records[1].raw is not None and records[1].raw.startswith('{"type": "track"')
+
+
+def test_an_oversized_array_element_is_dead_lettered_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: LocalServer
+) -> None:
+    monkeypatch.setattr(_ndjson, "MAX_LINE_BYTES", 1000)
+    events = [_event(1), _event(2, properties={"blob": "x" * 5000}), _event(3), _event(4)]
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(events))
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"url": f"{server.url}/hook"}))
+    dead, report = tmp_path / "dead.ndjson", tmp_path / "report.json"
+    result = CliRunner().invoke(
+        cli,
+        ["run", "webhook", "--settings", str(settings), "--events", str(path),
+         "--dead-letter", str(dead), "--report", str(report)],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert sorted(body["messageId"] for body in server.bodies()) == ["m1", "m3", "m4"]
+    summary = json.loads(report.read_text())
+    assert (summary["events_in"], summary["delivered"], summary["dead_lettered"]) == (4, 3, 1)
+    [letter] = list(iter_dead_letters(dead))
+    assert letter["code"] == LINE_TOO_LONG
