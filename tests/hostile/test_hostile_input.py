@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import io
 import json
 import sys
@@ -87,3 +88,76 @@ def test_an_oversized_array_element_is_dead_lettered_and_counted(
     assert (summary["events_in"], summary["delivered"], summary["dead_lettered"]) == (4, 3, 1)
     [letter] = list(iter_dead_letters(dead))
     assert letter["code"] == LINE_TOO_LONG
+
+
+# --- gzip ----------------------------------------------------------------------------------------
+
+
+def _ndjson_text(*numbers: int) -> bytes:
+    return "".join(json.dumps(_event(n)) + "\n" for n in numbers).encode()
+
+
+def _run(tmp_path: Path, server: LocalServer, *args: str, input: bytes | None = None) -> Any:  # noqa: A002
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"url": f"{server.url}/hook"}))
+    return CliRunner().invoke(
+        cli,
+        ["run", "webhook", "--settings", str(settings), "--dead-letter", str(tmp_path / "dead.ndjson"),
+         "--report", str(tmp_path / "report.json"), *args],
+        input=input,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "workers"), [("events.ndjson.gz", "1"), ("events.ndjson", "1"), ("events.gz", "2")]
+)  # recognised by its bytes, whatever the name
+def test_a_gzip_file_is_read_decompressed(
+    tmp_path: Path, server: LocalServer, name: str, workers: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(_ndjson_text(1, 2, 3)))
+    result = _run(tmp_path, server, "--events", str(path), "--workers", workers)
+    assert result.exit_code == 0, result.output
+    assert sorted(body["messageId"] for body in server.bodies()) == ["m1", "m2", "m3"]
+
+
+def test_gzip_on_standard_input_and_a_gzipped_json_array_are_read(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    array = json.dumps([_event(1), _event(2)]).encode()
+    result = _run(tmp_path, server, "--events", "-", input=gzip.compress(array))
+    assert result.exit_code == 0, result.output
+    assert sorted(body["messageId"] for body in server.bodies()) == ["m1", "m2"]
+
+
+def test_gzip_read_in_small_chunks() -> None:
+    data = gzip.compress(_ndjson_text(*range(1, 200)))
+    records = read_all(io.BytesIO(data), chunk_bytes=3)
+    assert [r.event["messageId"] for r in records if r.event] == [f"m{n}" for n in range(1, 200)]
+
+
+def test_cut_off_gzip_keeps_what_was_read_and_dead_letters_the_rest(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    data = gzip.compress(_ndjson_text(*range(1, 2001)), mtime=0)
+    path = tmp_path / "events.ndjson.gz"
+    path.write_bytes(data[: len(data) // 2])
+    result = _run(tmp_path, server, "--events", str(path))
+    assert result.exit_code == 1, result.output
+    summary = json.loads((tmp_path / "report.json").read_text())
+    assert summary["delivered"] == len(server.bodies()) > 100
+    assert summary["events_in"] == summary["delivered"] + summary["dead_lettered"]
+    letters = list(iter_dead_letters(tmp_path / "dead.ndjson"))
+    assert letters[-1]["code"] == "INVALID_JSON"
+    assert "gzip data damaged or cut off" in letters[-1]["message"]
+
+
+def test_checkpoint_with_gzip_is_refused_in_one_line(tmp_path: Path, server: LocalServer) -> None:
+    path = tmp_path / "events.ndjson.gz"
+    path.write_bytes(gzip.compress(_ndjson_text(1)))
+    result = _run(tmp_path, server, "--events", str(path), "--checkpoint", str(tmp_path / "cp"))
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"Error: {path} is gzip-compressed: --checkpoint needs uncompressed NDJSON (gunzip it first)"
+    ]
+    assert server.bodies() == []

@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import gzip
 import json
 import os
 import re
 import stat
 import threading
+import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -573,6 +575,11 @@ class NdjsonSource:
                 f"{what} is not a regular file (a pipe or a terminal): give --events FILE, or redirect "
                 "a file (< FILE)"
             )
+        if os.pread(fd, 2, 0) == _GZIP_MAGIC:
+            stream.close()
+            raise ConfigurationError(
+                f"{self.name} is gzip-compressed: --checkpoint needs uncompressed NDJSON (gunzip it first)"
+            )
         if _first_byte(fd) == b"[":
             stream.close()
             raise ConfigurationError(f"{what} is a JSON array: checkpoints need NDJSON (one event per line)")
@@ -812,11 +819,27 @@ class NdjsonSource:
                 states = splitter.states.pop(chunk.offset) if hashing else None
                 hand_over((chunk, states, self._parse(chunk) if parse else None))
 
+        gzipped: _Counted | None = None
+        damaged: str | None = None
         while not self._stopped.is_set():
-            data = read(self._chunk_bytes)
+            try:
+                data = read(self._chunk_bytes)
+            except (EOFError, OSError, zlib.error) as exc:
+                if gzipped is None:
+                    raise
+                damaged = str(exc) or type(exc).__name__  # what was decompressed is still read
+                break
             if not data:
                 break
-            self.bytes_read += len(data)
+            if gzipped is None and splitter is None and array is None and not blank_start:
+                data = _whole_magic(data, read)
+                if data.startswith(_GZIP_MAGIC) and not hashing:
+                    # Recognised by its bytes, whatever the name: read it decompressed, a chunk at a time.
+                    gzipped = _Counted(data, stream, self)
+                    read = gzip.GzipFile(fileobj=gzipped, mode="rb").read1  # type: ignore[call-overload]
+                    continue
+            if gzipped is None:
+                self.bytes_read += len(data)
             if array is not None:
                 hand_over(array.feed(data))
                 continue
@@ -838,7 +861,39 @@ class NdjsonSource:
                 hand_over(array.end())
             elif splitter is not None:
                 pass_on(splitter.end())
+            if damaged is not None:
+                reason = f"gzip data damaged or cut off ({damaged}); the rest of the input was not read"
+                hand_over([_problem(INVALID_JSON, reason, None, "")])
         hand_over(_EOF)
+
+
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+
+
+def _whole_magic(data: bytes, read: Callable[[int], bytes]) -> bytes:
+    """``data``, plus a byte more when a pipe gave just one: enough to tell gzip's magic number."""
+    if len(data) == 1 and data == _GZIP_MAGIC[:1]:
+        data += read(1)
+    return data
+
+
+class _Counted:
+    """The compressed stream for :class:`gzip.GzipFile`: the bytes already read first, then the
+    rest; it counts compressed bytes, so progress compares with the file's size."""
+
+    def __init__(self, head: bytes, stream: IO[bytes], source: NdjsonSource) -> None:
+        self._head = head
+        self._stream = stream
+        self._source = source
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            cut = len(self._head) if size < 0 else size
+            data, self._head = self._head[:cut], self._head[cut:]
+        else:
+            data = self._stream.read(size)
+        self._source.bytes_read += len(data)
+        return data
 
 
 def _first_byte(fd: int) -> bytes:
