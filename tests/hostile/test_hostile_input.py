@@ -7,7 +7,10 @@ import gzip
 import io
 import json
 import sys
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +164,63 @@ def test_checkpoint_with_gzip_is_refused_in_one_line(tmp_path: Path, server: Loc
         f"Error: {path} is gzip-compressed: --checkpoint needs uncompressed NDJSON (gunzip it first)"
     ]
     assert server.bodies() == []
+
+
+# --- the buffer's byte budget -----------------------------------------------------------------------
+
+
+class _InFlight:
+    """A slow HTTP server that records the most requests it held at once."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.lock = threading.Lock()
+        self.now = self.most = self.total = 0
+        counter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                with counter.lock:
+                    counter.now += 1
+                    counter.total += 1
+                    counter.most = max(counter.most, counter.now)
+                time.sleep(delay_s)
+                with counter.lock:
+                    counter.now -= 1
+                self.send_response(200)
+                self.send_header("content-length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.mark.parametrize(("budget", "most"), [(None, 8), (3.0, 3), (0.5, 1)])
+def test_the_byte_budget_bounds_the_events_in_memory(tmp_path: Path, budget: float | None, most: int) -> None:
+    # Webhook requests carry one event each, so requests held at once = events in memory (at most).
+    server = _InFlight(delay_s=0.3)
+    try:
+        line = json.dumps(_event(0, properties={"blob": "x" * 20_000}))
+        events = tmp_path / "events.ndjson"
+        events.write_text("".join(line.replace('"m0"', f'"m{n}"') + "\n" for n in range(24)))
+        settings = tmp_path / "settings.json"
+        settings.write_text(json.dumps({"url": f"{server.url}/hook"}))
+        args = ["run", "webhook", "--settings", str(settings), "--events", str(events), "--concurrency", "8",
+                "--report", str(tmp_path / "report.json")]  # fmt: skip
+        if budget is not None:  # room for this many events' lines
+            args += ["--buffer-bytes", str(int(budget * len(line)))]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert server.total == 24
+        # Without a budget (64 MiB) the 8 connections are the limit; with one, the budget is,
+        # and an event larger than the whole budget (0.5) still goes, alone.
+        assert server.most == most
+    finally:
+        server.server.shutdown()

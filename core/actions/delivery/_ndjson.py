@@ -139,11 +139,17 @@ def records_from_value(value: Any, line: int | None = None, raw: str | bytes | N
     """
     if type(value) is dict and "type" not in value and isinstance(value.get("batch"), list):
         shallow = raw is not None and _brackets(raw) <= MAX_DEPTH
-        return [
+        records = [
             _as_event(_merge_envelope(item, value), line, None, f"batch item {index}: ", shallow)
             for index, item in enumerate(value["batch"])
         ]
-    return [_as_event(value, line, raw)]
+    else:
+        records = [_as_event(value, line, raw)]
+    if raw is not None and records:
+        share = len(raw) // len(records)  # a batch's calls share its line
+        for record in records:
+            record.size = share
+    return records
 
 
 def parse_line(text: str | bytes, line: int | None = None) -> list[Record]:
