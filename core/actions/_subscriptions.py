@@ -624,7 +624,9 @@ class _Parser:
 
 def _number_value(text: str) -> int | float:
     """``Number(text)`` for a number literal; integral literals stay ``int`` while exact in a double."""
-    if "." not in text and "e" not in text and "E" not in text:
+    # Longer literals go through float(), which gives the same answer (exact up to 2**53, then
+    # rounded) without int()'s 4300-digit limit.
+    if "." not in text and "e" not in text and "E" not in text and len(text) <= 17:
         whole = int(text)
         if -(2**53) <= whole <= 2**53:
             return whole

@@ -384,7 +384,7 @@ ERRORS = [
     ),
     pytest.param(
         "[run]\nconcurrency = 3\n" + HOOK,
-        "{path}: [run]: unknown key 'concurrency' (known: buffer, shutdown_timeout, workers)",
+        "{path}: [run]: unknown key 'concurrency' (known: buffer, buffer_bytes, shutdown_timeout, workers)",
         id="delivery-knob-in-run",
     ),
     pytest.param(

@@ -237,6 +237,7 @@ class Engine:
             on_sink_error=self.stop,  # what is in flight may still be delivered, and needs no dead letter
         )
         outcomes.buffer = self.options.buffer
+        outcomes.buffer_bytes = self.options.buffer_bytes
         share = max(1, self.options.buffer // len(self.lanes))
         self._dispatchers = [
             Dispatcher(
@@ -410,9 +411,8 @@ class Engine:
         """Accept ``records`` (``prepared``: their deliveries per lane, from a worker); False once stopped."""
         outcomes = self._outcomes
         assert outcomes is not None
-        buffer = self.options.buffer
         for position, record in enumerate(records):
-            if outcomes.resident >= buffer:
+            if outcomes.full():
                 await self._wait_for_space(outcomes)  # returns at once when stopping
             # After a stop, only the rest of a line already partly taken in (a batch) still comes in.
             if self._stopping and (record.line is None or record.line != self.report.last_line):
@@ -426,7 +426,7 @@ class Engine:
         return True
 
     async def _wait_for_space(self, outcomes: Outcomes) -> None:
-        while outcomes.resident >= self.options.buffer and not self._stopping:
+        while outcomes.full() and not self._stopping:
             outcomes.space.clear()
             await outcomes.space.wait()
 

@@ -14,10 +14,13 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import gzip
 import json
 import os
+import re
 import stat
 import threading
+import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -136,11 +139,17 @@ def records_from_value(value: Any, line: int | None = None, raw: str | bytes | N
     """
     if type(value) is dict and "type" not in value and isinstance(value.get("batch"), list):
         shallow = raw is not None and _brackets(raw) <= MAX_DEPTH
-        return [
+        records = [
             _as_event(_merge_envelope(item, value), line, None, f"batch item {index}: ", shallow)
             for index, item in enumerate(value["batch"])
         ]
-    return [_as_event(value, line, raw)]
+    else:
+        records = [_as_event(value, line, raw)]
+    if raw is not None and records:
+        share = len(raw) // len(records)  # a batch's calls share its line
+        for record in records:
+            record.size = share
+    return records
 
 
 def parse_line(text: str | bytes, line: int | None = None) -> list[Record]:
@@ -279,6 +288,7 @@ class _ArrayParser:
         self._finished = False
         self._after_item = False  # the last token was an element (so "," or "]" comes next)
         self._items = 0
+        self._skip: _Skip | None = None  # an element too long to keep, being read past
 
     def feed(self, data: bytes, final: bool = False) -> list[Record]:
         if self._finished:
@@ -302,6 +312,12 @@ class _ArrayParser:
     def _drain(self, final: bool) -> list[Record]:
         out: list[Record] = []
         while not self._finished:
+            if self._skip is not None:
+                skipped = self._skip_on()
+                if skipped is None:
+                    break  # the element goes on in the next chunk
+                out.append(skipped)
+                continue
             self._advance(len(self._buffer) - len(self._buffer.lstrip(" \t\r\n")))
             if not self._buffer:
                 break
@@ -325,6 +341,10 @@ class _ArrayParser:
                 except json.JSONDecodeError as exc:
                     if not final and len(self._buffer) < MAX_LINE_BYTES:
                         break  # most likely cut off mid-element: wait for more text
+                    if not final and (exc.pos >= len(self._buffer) - 1 or exc.msg.startswith("Unterminated")):
+                        # Cut off, and already too long to keep: read past it, keep its start.
+                        self._skip = _Skip(self._line, self._buffer[:_RAW_PREVIEW], self._buffer[0])
+                        continue
                     out.extend(self._broken(f"invalid JSON: {exc.msg}"))
                     break
                 except RecursionError:
@@ -336,14 +356,94 @@ class _ArrayParser:
                 self._advance(end)
                 self._after_item = True
                 self._items += 1
+                if end > MAX_LINE_BYTES:  # as for an NDJSON line, whether it came in one chunk or many
+                    out.append(self._too_long_element(line, raw[:_RAW_PREVIEW]))
+                    continue
                 out.extend(records_from_value(value, line, raw))
         return out
+
+    def _too_long_element(self, line: int, preview: str) -> Record:
+        reason = f"element {self._items} of the JSON array is longer than {MAX_LINE_BYTES} bytes (not read)"
+        return _problem(LINE_TOO_LONG, reason, line, preview)
+
+    def _skip_on(self) -> Record | None:
+        """Consume the too-long element's text; its record once it has ended, else ``None``."""
+        skip = self._skip
+        assert skip is not None
+        end = skip.scan(self._buffer)
+        if end is None:
+            self._advance(len(self._buffer))
+            return None
+        self._advance(end)
+        self._skip = None
+        self._after_item = True
+        self._items += 1
+        return self._too_long_element(skip.line, skip.preview)
 
     def _broken(self, reason: str) -> list[Record]:
         self._finished = True
         rest, self._buffer = self._buffer[:_RAW_PREVIEW], ""
         message = f"{reason} at line {self._line}; the rest of the input was not read"
         return [_problem(INVALID_JSON, message, self._line, rest)]
+
+
+_SKIP_IN_STRING: Final = re.compile(r'["\\]')
+_SKIP_IN_VALUE: Final = re.compile(r'["\[\]{}]')
+_SKIP_SCALAR_END: Final = re.compile(r"[\s,\]]")
+
+
+class _Skip:
+    """Where reading past one JSON value stands, across chunks: nesting, strings and escapes.
+
+    Only brackets outside strings count, so the scan is a few regex searches per chunk and
+    nothing of the value is kept but its first bytes.
+    """
+
+    def __init__(self, line: int, preview: str, head: str) -> None:
+        self.line = line
+        self.preview = preview
+        self.depth = 0
+        self.in_string = False
+        self.escaped = False  # the chunk ended right after a backslash inside a string
+        self.scalar = head not in '{["'
+
+    def scan(self, text: str) -> int | None:
+        """The end of the value in ``text`` (which continues where the last call stopped), or ``None``."""
+        if self.scalar:
+            found = _SKIP_SCALAR_END.search(text)
+            return found.start() if found else None
+        position = 0
+        if self.escaped:
+            position, self.escaped = 1, False
+        while True:
+            if self.in_string:
+                found = _SKIP_IN_STRING.search(text, position)
+                if found is None:
+                    return None
+                position = found.end()
+                if found.group() == "\\":
+                    if position >= len(text):
+                        self.escaped = True
+                        return None
+                    position += 1
+                    continue
+                self.in_string = False
+                if self.depth == 0:
+                    return position
+                continue
+            found = _SKIP_IN_VALUE.search(text, position)
+            if found is None:
+                return None
+            position = found.end()
+            char = found.group()
+            if char == '"':
+                self.in_string = True
+            elif char in "[{":
+                self.depth += 1
+            else:
+                self.depth -= 1
+                if self.depth <= 0:
+                    return position
 
 
 # --- the source ------------------------------------------------------------------------------
@@ -480,6 +580,11 @@ class NdjsonSource:
             raise ConfigurationError(
                 f"{what} is not a regular file (a pipe or a terminal): give --events FILE, or redirect "
                 "a file (< FILE)"
+            )
+        if os.pread(fd, 2, 0) == _GZIP_MAGIC:
+            stream.close()
+            raise ConfigurationError(
+                f"{self.name} is gzip-compressed: --checkpoint needs uncompressed NDJSON (gunzip it first)"
             )
         if _first_byte(fd) == b"[":
             stream.close()
@@ -720,11 +825,27 @@ class NdjsonSource:
                 states = splitter.states.pop(chunk.offset) if hashing else None
                 hand_over((chunk, states, self._parse(chunk) if parse else None))
 
+        gzipped: _Counted | None = None
+        damaged: str | None = None
         while not self._stopped.is_set():
-            data = read(self._chunk_bytes)
+            try:
+                data = read(self._chunk_bytes)
+            except (EOFError, OSError, zlib.error) as exc:
+                if gzipped is None:
+                    raise
+                damaged = str(exc) or type(exc).__name__  # what was decompressed is still read
+                break
             if not data:
                 break
-            self.bytes_read += len(data)
+            if gzipped is None and splitter is None and array is None and not blank_start:
+                data = _whole_magic(data, read)
+                if data.startswith(_GZIP_MAGIC) and not hashing:
+                    # Recognised by its bytes, whatever the name: read it decompressed, a chunk at a time.
+                    gzipped = _Counted(data, stream, self)
+                    read = gzip.GzipFile(fileobj=gzipped, mode="rb").read1  # type: ignore[call-overload]
+                    continue
+            if gzipped is None:
+                self.bytes_read += len(data)
             if array is not None:
                 hand_over(array.feed(data))
                 continue
@@ -746,7 +867,39 @@ class NdjsonSource:
                 hand_over(array.end())
             elif splitter is not None:
                 pass_on(splitter.end())
+            if damaged is not None:
+                reason = f"gzip data damaged or cut off ({damaged}); the rest of the input was not read"
+                hand_over([_problem(INVALID_JSON, reason, None, "")])
         hand_over(_EOF)
+
+
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+
+
+def _whole_magic(data: bytes, read: Callable[[int], bytes]) -> bytes:
+    """``data``, plus a byte more when a pipe gave just one: enough to tell gzip's magic number."""
+    if len(data) == 1 and data == _GZIP_MAGIC[:1]:
+        data += read(1)
+    return data
+
+
+class _Counted:
+    """The compressed stream for :class:`gzip.GzipFile`: the bytes already read first, then the
+    rest; it counts compressed bytes, so progress compares with the file's size."""
+
+    def __init__(self, head: bytes, stream: IO[bytes], source: NdjsonSource) -> None:
+        self._head = head
+        self._stream = stream
+        self._source = source
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            cut = len(self._head) if size < 0 else size
+            data, self._head = self._head[:cut], self._head[cut:]
+        else:
+            data = self._stream.read(size)
+        self._source.bytes_read += len(data)
+        return data
 
 
 def _first_byte(fd: int) -> bytes:

@@ -135,6 +135,12 @@ class RunOptions:
     """The run as a whole."""
 
     buffer: int = knob(5_000, "Most events held in memory (read, not yet settled): bounds memory.", low=1)
+    buffer_bytes: int = knob(
+        64 * 1024 * 1024,
+        "Most input bytes of the events held in memory (0: no limit); one larger event still goes alone.",
+        metavar="BYTES",
+        low=0,
+    )
     shutdown_timeout_s: float = knob(
         30.0,
         "On SIGINT/SIGTERM: time to finish in-flight work before it is dead-lettered.",

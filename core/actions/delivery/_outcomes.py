@@ -41,6 +41,7 @@ class Tracker:
         "orphan",
         "record",
         "resident",
+        "size",
         "spilled",
         "state",
         "units",
@@ -55,6 +56,7 @@ class Tracker:
         self.units = 0  # units open in all lanes
         self.spilled = 0  # of those, waiting on disk
         self.resident = True  # its event is in memory (counts against the buffer)
+        self.size = record.size  # its input bytes (counts against the buffer's byte budget)
         self.abandoned = False  # a stop left it unfinished; the source redelivers it
         self.orphan = False  # not the source's (added by an enricher after its cause settled)
 
@@ -101,6 +103,9 @@ class Outcomes:
         self.space.set()
         self.wake = asyncio.Event()  # set when the last pending record settles
         self.buffer = 1
+        #: Input bytes of the resident records, and the most they may reach (one record always may).
+        self.resident_bytes = 0
+        self.buffer_bytes = 0
         self._last_line: int | None = None
 
     # --- taking records in ----------------------------------------------------------------------
@@ -115,6 +120,7 @@ class Outcomes:
         tracker.units = 1  # held until every lane was offered it (see offered): not evicted before
         self.pending += 1
         self.resident += 1
+        self.resident_bytes += tracker.size
         return tracker
 
     def orphan(self, event: dict[str, Any], cause: Tracker) -> Tracker:
@@ -211,12 +217,14 @@ class Outcomes:
         if not tracker.resident:
             tracker.resident = True
             self.resident += 1
+            self.resident_bytes += tracker.size
 
     def _evict(self, tracker: Tracker) -> None:
         if tracker.resident:
             tracker.resident = False
             tracker.record.event = None  # the deliveries on disk hold their own copy
             self.resident -= 1
+            self.resident_bytes -= tracker.size
             self._room()
 
     def abandon(self, tracker: Tracker, lane: int) -> None:
@@ -241,6 +249,7 @@ class Outcomes:
         self.pending -= 1
         if tracker.resident:
             self.resident -= 1
+            self.resident_bytes -= tracker.size
             self._room()
         if self.pending == 0:
             self.wake.set()
@@ -261,8 +270,14 @@ class Outcomes:
                 )
         return out
 
+    def full(self) -> bool:
+        """Whether reading must wait: ``buffer`` records, or the byte budget, are in memory."""
+        return self.resident >= self.buffer or (
+            0 < self.buffer_bytes <= self.resident_bytes and self.resident > 0
+        )
+
     def _room(self) -> None:
-        if self.resident < self.buffer:
+        if not self.full():
             self.space.set()
 
     def sync(self) -> None:

@@ -70,6 +70,11 @@ _DESTINATION_KEYS = ("type", "settings", "subscriptions", "enrich", "enrich_opti
 _SOURCE_KEYS = ("type", "destinations")
 
 
+def _json_int(text: str) -> int | float:
+    # int() refuses more than 4300 digits; such a number is a double (infinity), as in JSON.parse.
+    return int(text) if len(text) <= 4300 else float(text)
+
+
 def read_config_file(path: str | Path, what: str) -> Any:
     """Parse the ``what`` file at ``path``: ``.toml`` as TOML, anything else as JSON.
 
@@ -80,9 +85,11 @@ def read_config_file(path: str | Path, what: str) -> Any:
     kind = "TOML" if file.suffix.lower() == ".toml" else "JSON"
     try:
         text = file.read_text(encoding="utf-8")
-        return tomllib.loads(text) if kind == "TOML" else json.loads(text)
+        return tomllib.loads(text) if kind == "TOML" else json.loads(text, parse_int=_json_int)
     except OSError as exc:
         raise ConfigurationError(f"cannot read {what} file {str(path)!r}: {exc.strerror}") from None
+    except RecursionError:
+        raise ConfigurationError(f"{what} file {str(path)!r} is nested too deeply to read") from None
     except ValueError as exc:  # JSONDecodeError, TOMLDecodeError and UnicodeDecodeError
         raise ConfigurationError(f"{what} file {str(path)!r} is not valid {kind}: {exc}") from None
 

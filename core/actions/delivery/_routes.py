@@ -71,7 +71,8 @@ def compile_routes(
             validate_mapping(mapping)
             route_filter = parse_filter(subscription.subscribe)
         except ConfigurationError as exc:
-            message = f"subscription {number} ({label}): {exc}"
+            shown = label if len(label) <= 80 else label[:77] + "..."  # the error quotes it again
+            message = f"subscription {number} ({shown}): {exc}"
             if isinstance(exc, MappingError):
                 raise MappingError(message, kind=exc.kind) from None
             if isinstance(exc, SubscriptionError):

@@ -48,6 +48,7 @@ class Record:
         destination: Replay only: deliver to the destination of this name and no other.
         origin: The source's own handle on the record (a file offset, a queue message): opaque
             to the engine, handed back in :meth:`Source.settled`.
+        size: Bytes of input it was read from (0: unknown), for the buffer's byte budget.
     """
 
     event: dict[str, Any] | None = None
@@ -59,6 +60,7 @@ class Record:
     subscription: str | None = None
     destination: str | None = None
     origin: Any = None
+    size: int = 0
 
 
 class Outcome:

@@ -272,6 +272,9 @@ def _reject_constant(name: str) -> Any:
 
 
 def _js_int(text: str) -> Any:
+    if len(text) > 17:
+        # Beyond 2**53 anyway, and int() refuses more than 4300 digits: a double, as in JavaScript.
+        return float(text)
     number = int(text)
     if number == 0 and text.startswith("-"):
         return -0.0

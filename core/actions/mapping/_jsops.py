@@ -240,6 +240,10 @@ def _expand_replacement(replacement: str, matched: str, position: int, source: s
     return "".join(out)
 
 
+#: The longest text one ``@replace`` pass may build (V8 itself stops near 2**29 code units).
+MAX_REPLACE_RESULT: Final = 100_000_000
+
+
 def js_literal_replace(value: str, pattern: str, replacement: str, *, global_: bool, ignorecase: bool) -> str:
     """``value.replace(new RegExp(escaped(pattern), flags), replacement)`` in JavaScript.
 
@@ -258,6 +262,7 @@ def js_literal_replace(value: str, pattern: str, replacement: str, *, global_: b
     pieces: list[str] = []
     start = 0
     step = len(needle)
+    size = 0
     while True:
         found = haystack.find(needle, start)
         if found < 0:
@@ -265,6 +270,14 @@ def js_literal_replace(value: str, pattern: str, replacement: str, *, global_: b
         matched = source[found : found + step]
         pieces.append(source[start:found])
         pieces.append(_expand_replacement(replacement, matched, found, source) if expand else replacement)
+        size += len(pieces[-2]) + len(pieces[-1])
+        if size > MAX_REPLACE_RESULT:
+            # "$'" and "$`" copy the rest of the text at every match: quadratic in the input.
+            from .._errors import MappingError
+
+            raise MappingError(
+                f"@replace result is over the limit of {MAX_REPLACE_RESULT} characters", kind="RangeError"
+            )
         start = found + step
         if not global_:
             break

@@ -319,7 +319,14 @@ class _Output(Template):
         self.value = Value(tokenizer.read_filtered_value())
 
     def render(self, ctx: Context, out: list[str]) -> Any:
-        out.append(stringify(self.value.value(ctx)))
+        out.append(_charged(ctx, stringify(self.value.value(ctx))))
+
+
+def _charged(ctx: Context, text: str) -> str:
+    """``text``, counted against the memory limit: LiquidJS does not count output, but here
+    ``{{x}}`` repeated 200 times in a 1000-character template would copy a 32 MiB field 200 times."""
+    ctx.memory.use(len(text))
+    return text
 
 
 class TokenQueue:
@@ -598,7 +605,7 @@ class _Echo(Tag):
 
     def render(self, ctx: Context, out: list[str]) -> Any:
         if self.value is not None:
-            out.append(stringify(self.value.value(ctx)))
+            out.append(_charged(ctx, stringify(self.value.value(ctx))))
 
 
 class _Liquid(Tag):

@@ -11,6 +11,7 @@ since the reference runs with ``TZ=UTC``. Dates cover JavaScript's whole range (
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
@@ -731,6 +732,9 @@ def _locale_time(moment: Fields) -> str:
 
 
 _MAX_PAD: Final = 100_000_000
+#: The widest ``%<width><char>`` strftime accepts: far beyond any real format, small enough that
+#: a hostile format (up to the memory limit long) cannot allocate gigabytes.
+MAX_DATE_WIDTH: Final = 1024
 
 
 def _pad_start(text: str, width: Any, pad: str) -> str:
@@ -858,8 +862,12 @@ def _next_directive(template: str, start: int) -> tuple[int, int, str, str | Non
     return None
 
 
-def strftime(date: LiquidDate, template: str) -> str:
-    """Format ``date`` like LiquidJS's strftime (flags ``-_0^#:``, widths, ``%q``, ``%N``, ``%s``...)."""
+def strftime(date: LiquidDate, template: str, charge: Callable[[int], None] | None = None) -> str:
+    """Format ``date`` like LiquidJS's strftime (flags ``-_0^#:``, widths, ``%q``, ``%N``, ``%s``...).
+
+    ``charge`` is told the size of every explicit width before it is honoured, so a long
+    format full of wide directives counts against the render's memory limit.
+    """
     moment = date.fields()
     out: list[str] = []
     position = 0
@@ -868,6 +876,12 @@ def strftime(date: LiquidDate, template: str) -> str:
         if found is None:
             break
         begin, end, flags, width, code = found
+        if width is not None and (len(width.lstrip("0")) > 4 or int(width) > MAX_DATE_WIDTH):
+            # LiquidJS pads to any width (``%999999999N`` is a 2 GB string); one directive of
+            # client-controlled format may not cost more than this.
+            raise JsError(f"date format width is over the limit of {MAX_DATE_WIDTH}", "RangeError")
+        if width is not None and charge is not None:
+            charge(int(width))
         out.append(template[position:begin])
         position = end
         text = _convert(date, moment, code, flags, width)

@@ -306,15 +306,76 @@ def _escape_once(ctx: Any, value: Any, args: list[Any]) -> Any:
     return _escape_text(ctx, _UNESCAPE.sub(lambda m: _UNESCAPES[m.group(0)], text))
 
 
-_STRIP_HTML: Final = re.compile(
-    r"<script[\s\S]*?</script>|<style[\s\S]*?</style>|<[^\n\r\u2028\u2029]*?>|<!--[\s\S]*?-->"
-)
+_LINE_END: Final = re.compile("[\n\r\u2028\u2029]")
+
+
+class _NextFind:
+    """``text.find(needle, start)`` for non-decreasing starts, remembering the last answer.
+
+    A later start at or before the remembered hit has the same answer, and a miss stays a miss,
+    so a whole scan costs one pass over ``text`` per needle.
+    """
+
+    def __init__(self, text: str, needle: str | re.Pattern[str]) -> None:
+        self.text = text
+        self.needle = needle
+        self.hit = -2  # -2: not searched yet; -1: no occurrence after the last start
+
+    def __call__(self, start: int) -> int:
+        if self.hit == -1 or start <= self.hit:
+            return self.hit
+        if isinstance(self.needle, str):
+            self.hit = self.text.find(self.needle, start)
+        else:
+            found = self.needle.search(self.text, start)
+            self.hit = found.start() if found else -1
+        return self.hit
+
+
+def _strip_html_text(text: str) -> str:
+    """LiquidJS's ``/<script[\\s\\S]*?<\\/script>|<style[\\s\\S]*?<\\/style>|<.*?>|<!--[\\s\\S]*?-->/g``.
+
+    The regex is quadratic on hostile input (many ``<`` with no closing ``>`` on the line, or many
+    ``<script`` without ``</script>``); this scan tries the alternatives in the same order at each
+    ``<`` but answers every "next closer" question from a cache, so it is linear.
+    """
+    script_end = _NextFind(text, "</script>")
+    style_end = _NextFind(text, "</style>")
+    comment_end = _NextFind(text, "-->")
+    tag_end = _NextFind(text, ">")
+    line_end = _NextFind(text, _LINE_END)
+    out: list[str] = []
+    kept = 0
+    position = text.find("<")
+    while position >= 0:
+        end = -1
+        if text.startswith("<script", position):
+            close = script_end(position + 7)
+            end = close + 9 if close >= 0 else -1
+        if end < 0 and text.startswith("<style", position):
+            close = style_end(position + 6)
+            end = close + 8 if close >= 0 else -1
+        if end < 0:
+            close = tag_end(position + 1)
+            stop = line_end(position + 1)
+            end = close + 1 if close >= 0 and (stop < 0 or close < stop) else -1
+        if end < 0 and text.startswith("<!--", position):
+            close = comment_end(position + 4)
+            end = close + 3 if close >= 0 else -1
+        if end < 0:
+            position = text.find("<", position + 1)
+            continue
+        out.append(text[kept:position])
+        kept = end
+        position = text.find("<", end)
+    out.append(text[kept:])
+    return "".join(out)
 
 
 def _strip_html(ctx: Any, value: Any, args: list[Any]) -> Any:
     text = stringify(value)
     ctx.memory.use(_ulen(text))
-    return _STRIP_HTML.sub("", text)
+    return _strip_html_text(text)
 
 
 # --- URLs ------------------------------------------------------------------------------------
@@ -1047,7 +1108,7 @@ def _date(ctx: Any, value: Any, args: list[Any]) -> Any:
         return value
     fmt = to_value(fmt)
     pattern = _DEFAULT_DATE_FORMAT if is_nil(fmt) else stringify(fmt)
-    return strftime(moment, pattern)
+    return strftime(moment, pattern, ctx.memory.use)
 
 
 def _date_to_xmlschema(ctx: Any, value: Any, args: list[Any]) -> Any:

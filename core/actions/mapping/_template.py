@@ -70,7 +70,29 @@ def _join(parts: list[str | Getter]) -> Renderer:
 
 
 def _second_pass(text: str, payload: Any) -> str:
-    return _DOUBLE.sub(lambda m: _text(get(payload, js_trim(m.group(1)))), text)
+    """``_DOUBLE.sub`` over event text, in one pass.
+
+    The regex retries ``[^}]+`` from every ``{`` and is quadratic on text like ``{{{{…``; a match
+    at ``{{`` ends at the first ``}`` after it, so remembering that ``}`` makes the scan linear.
+    """
+    out: list[str] = []
+    kept = 0
+    close = -1
+    position = text.find("{{")
+    while position >= 0:
+        if close < position + 2:
+            close = text.find("}", position + 2)
+            if close < 0:
+                break
+        if close > position + 2 and text.startswith("}}", close):
+            out.append(text[kept:position])
+            out.append(_text(get(payload, js_trim(text[position + 2 : close]))))
+            kept = close + 2
+            position = text.find("{{", kept)
+        else:
+            position = text.find("{{", position + 1)
+    out.append(text[kept:])
+    return "".join(out)
 
 
 @lru_cache(maxsize=2048)

@@ -572,22 +572,31 @@ _DEVICES: Final[tuple[_Rule, ...]] = (
 
 def _clip(user_agent: str) -> str:
     """What the reference parses: a user agent longer than 255 UTF-16 units is trimmed, then cut there."""
-    if len(user_agent) <= _MAX_LENGTH and user_agent.isascii():
-        return user_agent
-    # surrogatepass: a lone surrogate (JSON can carry one) is one UTF-16 unit, as in JavaScript.
-    units = len(user_agent.encode("utf-16-le", errors="surrogatepass")) // 2
-    if units <= _MAX_LENGTH:
-        return user_agent
+    if len(user_agent) <= _MAX_LENGTH:
+        if user_agent.isascii():
+            return user_agent
+        # surrogatepass: a lone surrogate (JSON can carry one) is one UTF-16 unit, as in JavaScript.
+        units = len(user_agent.encode("utf-16-le", errors="surrogatepass")) // 2
+        if units <= _MAX_LENGTH:
+            return user_agent
     trimmed = user_agent.strip(_JS_SPACE)
-    encoded = trimmed.encode("utf-16-le", errors="surrogatepass")[: 2 * _MAX_LENGTH]
+    # Each code point is at least one unit: the first _MAX_LENGTH of them hold the cut.
+    encoded = trimmed[:_MAX_LENGTH].encode("utf-16-le", errors="surrogatepass")[: 2 * _MAX_LENGTH]
     # A cut through a surrogate pair leaves its lone high half, as JavaScript's substring does.
     return encoded.decode("utf-16-le", errors="surrogatepass")
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
 def parse_user_agent(user_agent: str) -> ParsedUserAgent:
-    """Parse ``user_agent`` the way the reference's pinned parser does (cached, bounded LRU)."""
-    ua = _clip(user_agent)
+    """Parse ``user_agent`` the way the reference's pinned parser does (cached, bounded LRU).
+
+    The cache is keyed on the clipped text (at most 255 UTF-16 units), so distinct user agents
+    of megabytes each cost the cache no more than short ones.
+    """
+    return _parse_clipped(_clip(user_agent))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse_clipped(ua: str) -> ParsedUserAgent:
     folded = _fold(ua)
     browser_name, browser_version, _ = _first_match(ua, folded, _BROWSERS)
     os_name, _, _ = _first_match(ua, folded, _OSES)
@@ -604,7 +613,7 @@ def parse_user_agent(user_agent: str) -> ParsedUserAgent:
 
 def clear_cache() -> None:
     """Forget every cached parse (for benchmarks and tests)."""
-    parse_user_agent.cache_clear()
+    _parse_clipped.cache_clear()
 
 
 def parse_user_agent_properties(

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import pytest
-from actions_amplitude._user_agent import parse_user_agent, parse_user_agent_properties
+from actions_amplitude._user_agent import (
+    _parse_clipped,
+    clear_cache,
+    parse_user_agent,
+    parse_user_agent_properties,
+)
 
 CONFORMANCE = Path(__file__).parent / "conformance"
 KEYS = ("os_name", "os_version", "device_manufacturer", "device_model", "device_type")
@@ -224,9 +230,27 @@ def test_bots_and_http_libraries_give_no_properties() -> None:
 def test_parsing_is_cached_with_a_bounded_lru() -> None:
     ua = "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36"
     assert parse_user_agent(ua) is parse_user_agent(ua)
-    maxsize = parse_user_agent.cache_info().maxsize
+    maxsize = _parse_clipped.cache_info().maxsize
     assert maxsize is not None
     assert maxsize > 0
+
+
+def test_the_cache_keeps_clipped_user_agents_not_megabytes() -> None:
+    clear_cache()
+    head = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36 "
+    tracemalloc.start()
+    try:
+        for n in range(64):
+            # Distinct 1 MiB user agents: before, each stayed in the cache whole (64 MiB here,
+            # 4096 x 32 MiB at worst); they differ only past the 255 units the parser reads.
+            huge = head + "x" * (1024 * 1024) + str(n)
+            assert parse_user_agent(huge) == parse_user_agent(head)
+            del huge
+        retained, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        clear_cache()
+    assert retained < 4 * 1024 * 1024, retained
 
 
 def test_cfnetwork_agents_of_ios_apps_are_ios_with_the_os_as_model() -> None:
