@@ -169,3 +169,33 @@ def test_records_without_a_destination_take_the_one_the_others_name(work: Path) 
         assert server.bodies() == [track(2)]
     assert result.exit_code == 1  # the unreadable line is unreadable still
     assert [r["code"] for r in iter_dead_letters(work / "dl.replay.ndjson")] == ["INVALID_JSON"]
+
+
+def test_a_short_secret_inside_event_text_leaves_dead_letters_exact_and_replay_sends_the_same_events(
+    work: Path,
+) -> None:
+    # With sharedSecret "user", redaction used to rewrite every "user" in dead-lettered events:
+    # userId "user2" became "<redacted:sharedSecret>2" and replay sent that instead.
+    events = [
+        {**track(i), "properties": {"note": f"the user{i} said: user, users"}, "context": {"k": "a\\user\"q"}}
+        for i in range(1, 5)
+    ]
+    lines = "".join(json.dumps(event) + "\n" for event in events)
+    with local_server(failing_first) as server:
+        (work / "settings.json").write_text(
+            json.dumps({"url": f"{server.url}/hook", "sharedSecret": "user"}), encoding="utf-8"
+        )
+        assert invoke("run", "webhook", "--settings", "settings.json", input=lines).exit_code == 1
+    failed = [event for event in events if event["messageId"] in {"m2", "m4"}]
+    letters = iter_dead_letters(work / "dead-letters.ndjson")
+    assert sorted((letter["event"] for letter in letters), key=lambda e: e["messageId"]) == failed
+
+    with local_server() as healthy:
+        (work / "settings.json").write_text(
+            json.dumps({"url": f"{healthy.url}/hook", "sharedSecret": "user"}), encoding="utf-8"
+        )
+        assert invoke("replay", "dead-letters.ndjson", "--settings", "settings.json").exit_code == 0
+    sent = sorted(healthy.bodies(), key=lambda body: body["messageId"])
+    assert [(body["userId"], body["properties"], body["context"]["k"]) for body in sent] == [
+        (event["userId"], event["properties"], event["context"]["k"]) for event in failed
+    ]
