@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,10 @@ from actions import ConfigurationError, Registry
 from actions import _registry as registry_module
 from actions_cli import cli
 from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "delivery"))
+
+from plugin_fakes import install_distribution
 
 MODULE = "evil_hooks"
 DISTRIBUTION = "evil-hooks"
@@ -55,15 +58,7 @@ plugin = Plugin()
 
 
 def install(site: Path) -> None:
-    (site / f"{MODULE}.py").write_text(textwrap.dedent(PLUGIN), encoding="utf-8")
-    dist_info = site / f"{MODULE}-0.1.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {DISTRIBUTION}\nVersion: 0.1\n", encoding="utf-8"
-    )
-    (dist_info / "entry_points.txt").write_text(
-        f"[actions.destinations]\n{ENTRY_POINT} = {MODULE}:plugin\n", encoding="utf-8"
-    )
+    install_distribution(site, DISTRIBUTION, MODULE, PLUGIN, entry_point=ENTRY_POINT)
 
 
 @pytest.fixture

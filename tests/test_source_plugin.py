@@ -31,6 +31,7 @@ from click.testing import CliRunner, Result
 sys.path.insert(0, str(Path(__file__).resolve().parent / "delivery"))
 
 from actions_cli import cli
+from plugin_fakes import install_distribution
 
 if TYPE_CHECKING:  # mypy finds the helpers by their path; pytest by the folder added above
     from tests.delivery.http_fakes import LocalServer, Received, local_server
@@ -134,16 +135,7 @@ track,Order Completed,,bob,m3
 
 def install(site: Path, source: str) -> None:
     """Write the plugin module and the distribution metadata that makes it an installed entry point."""
-    site.mkdir(parents=True, exist_ok=True)
-    (site / f"{MODULE}.py").write_text(textwrap.dedent(source), encoding="utf-8")
-    dist_info = site / f"{MODULE}-0.1.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {DISTRIBUTION}\nVersion: 0.1\n", encoding="utf-8"
-    )
-    (dist_info / "entry_points.txt").write_text(
-        f"[actions.destinations]\n{DISTRIBUTION} = {MODULE}:plugin\n", encoding="utf-8"
-    )
+    install_distribution(site, DISTRIBUTION, MODULE, source)
 
 
 @pytest.fixture

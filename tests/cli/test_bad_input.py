@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))
 
 from http_fakes import local_server
+from plugin_fakes import install_distribution
 
 
 def _invoke(*args: str) -> Result:
@@ -335,13 +336,7 @@ def test_sandbox_with_dry_run_is_refused(tmp_path: Path, events: Path) -> None:
 
 def _fake_distribution(site: Path, name: str, module: str, source: str) -> Path:
     """An installed distribution (a .dist-info folder, as pip leaves it) whose entry point is ``module``."""
-    (site / module).mkdir(parents=True)
-    (site / module / "__init__.py").write_text(source)
-    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[actions.destinations]\n{module} = {module}\n")
-    return site / module / "__init__.py"
+    return install_distribution(site, name, module, source, entry_point=module, version="1.0", package=True)
 
 
 def _actions(*args: str, site: Path, **env: str) -> subprocess.CompletedProcess[str]:
