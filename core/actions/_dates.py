@@ -16,7 +16,7 @@ from typing import Final
 
 from ._js import js_number
 
-__all__ = ["date_like_string", "is_date_like", "js_string_to_number", "parse_date"]
+__all__ = ["date_like_string", "js_string_to_number", "parse_date"]
 
 #: ECMAScript's time range: +-100,000,000 days around the epoch.
 MAX_TIME_MS: Final = 8_640_000_000_000_000
@@ -698,15 +698,3 @@ def date_like_string_parsed(text: str) -> bool:
                 return valid
     return _parse_string(text) is not None
 
-
-def is_date_like(value: object) -> bool:
-    """Whether a ``datetime`` field accepts ``value`` (the reference's ``date-like`` check).
-
-    Strings go through the ``date-like`` format; finite numbers always pass (formats only
-    constrain strings); other values are first coerced the way the validator coerces them
-    (``True`` becomes ``"true"``, ``None`` becomes ``""``, a one-element list its element), so
-    they pass only if that result does.
-    """
-    from ._payload import datetime_value_is_valid
-
-    return datetime_value_is_valid(value)

@@ -27,7 +27,7 @@ from ._plugins import (
 )
 from .delivery._sources import SourceSpec
 
-__all__ = ["Registry", "SlugConflict", "get_registry", "reset_registry"]
+__all__ = ["Registry", "SlugConflict", "get_registry"]
 
 
 @dataclass(frozen=True)
@@ -239,9 +239,3 @@ def get_registry() -> Registry:
             _registry = Registry()
         return _registry
 
-
-def reset_registry() -> None:
-    """Forget the loaded registry (the next :func:`get_registry` reloads plugins)."""
-    global _registry
-    with _lock:
-        _registry = None

@@ -17,8 +17,6 @@ __all__ = [
     "js_object_keys",
     "js_to_number",
     "js_trim",
-    "js_trim_end",
-    "js_trim_start",
     "js_truthy",
     "js_typeof",
     "to_utf16_units",
@@ -119,16 +117,6 @@ def _array_join(value: list[Any] | tuple[Any, ...]) -> str:
 def js_trim(text: str) -> str:
     """JavaScript's ``String.prototype.trim``."""
     return text.strip(_JS_WHITESPACE)
-
-
-def js_trim_start(text: str) -> str:
-    """JavaScript's ``String.prototype.trimStart``."""
-    return text.lstrip(_JS_WHITESPACE)
-
-
-def js_trim_end(text: str) -> str:
-    """JavaScript's ``String.prototype.trimEnd``."""
-    return text.rstrip(_JS_WHITESPACE)
 
 
 def js_loose_not_empty(value: Any) -> bool:

@@ -210,14 +210,6 @@ def _object_with_fields(value: Any, fields: _Fields, stack: Stack) -> None:
         raise _Problems(_flatten(errors))
 
 
-def _both(first: Validator, second: Validator) -> Validator:
-    def check(value: Any, stack: Stack) -> None:
-        first(value, stack)
-        second(value, stack)
-
-    return check
-
-
 def _if(value: Any, stack: Stack) -> None:
     _object_with_fields(
         value,

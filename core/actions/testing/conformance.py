@@ -571,13 +571,7 @@ def divergences_for(
     """Documented divergences that apply to this case and its ``differences`` (framework, mapping
     or destination)."""
     known = list(FRAMEWORK_DIVERGENCES)
-    if case.get("kind") == "mapping":
-        try:
-            from ..mapping._divergences import DIVERGENCES
-        except ImportError:
-            DIVERGENCES = {}
-        known.extend(Divergence(case_id, reason, (case_id,)) for case_id, reason in DIVERGENCES.items())
-    elif registry is not None and case.get("destination"):
+    if case.get("kind") != "mapping" and registry is not None and case.get("destination"):
         with contextlib.suppress(ActionsError):
             known.extend(registry.destination(case["destination"]).known_divergences)
     case_id = str(case.get("id"))
