@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_USER_AGENT",
+    "REFUSED_ANSWER_CODES",
     "Exchange",
     "HttpSession",
     "RequestClient",
@@ -39,6 +40,9 @@ DEFAULT_TIMEOUT: Final = 10.0
 #: Most bytes of a response body read (decoded): vendor answers are small, and a runaway or
 #: hostile server must not fill memory. More is a failed response (see :meth:`HttpSession.send`).
 DEFAULT_MAX_RESPONSE_BYTES: Final = 1024 * 1024
+#: Codes of the :class:`~actions.NetworkError` raised for an answer that came but is not used (a
+#: redirect, an oversized body): the server did answer, so it is reachable.
+REFUSED_ANSWER_CODES: Final = frozenset({"REDIRECT", "RESPONSE_TOO_LARGE"})
 #: Sent on every request unless a destination overrides it. Kept identical to the reference's so
 #: vendor APIs that recognise Segment's integrations treat our requests the same way.
 DEFAULT_USER_AGENT: Final = "Segment (Actions)"

@@ -127,3 +127,15 @@ def test_a_server_that_answers_errors_is_retried_and_logged_but_never_called_unr
     assert "no answer" not in result.stderr
     assert "amplitude: 1 failed attempt(s) in 0s (503 1), 1 retry(s) scheduled" in result.stderr
     assert len(dead_letters(tmp_path)) == len(EVENTS)
+
+
+def test_a_server_that_answers_too_much_is_retried_but_never_called_unreachable(tmp_path: Path) -> None:
+    # An answer the session refuses to read (over 1 MiB) is still an answer: the destination is up.
+    huge = b"x" * (2 * 1024 * 1024)
+    with local_server(lambda request: (500, {"content-type": "text/plain"}, huge)) as server:
+        result, _ = run(tmp_path, server.url, "--unreachable-after", "0.1", "--max-attempts", "3")
+    assert result.returncode == 1, result.stderr
+    assert "no answer" not in result.stderr
+    letters = dead_letters(tmp_path)
+    assert len(letters) == len(EVENTS)
+    assert {letter["code"] for letter in letters} == {"RESPONSE_TOO_LARGE"}

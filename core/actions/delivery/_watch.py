@@ -14,6 +14,7 @@ from typing import Final
 
 from .._errors import IntegrationError, NetworkError
 from .._redact import Redactor
+from .._request import REFUSED_ANSWER_CODES
 
 __all__ = ["LOG_INTERVAL_S", "Watch", "no_answer"]
 
@@ -24,8 +25,9 @@ LOG_INTERVAL_S: Final = 10.0
 
 
 def no_answer(error: IntegrationError) -> bool:
-    """The request got no response at all (connection refused or reset, timeout)."""
-    return isinstance(error, NetworkError) and error.status is None
+    """The request got no response at all (connection refused or reset, timeout), as opposed to an
+    answer the session refused to use."""
+    return isinstance(error, NetworkError) and error.status is None and error.code not in REFUSED_ANSWER_CODES
 
 
 class Watch:
