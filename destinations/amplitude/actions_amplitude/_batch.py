@@ -309,8 +309,16 @@ _MAX_ANSWER_CHARS: Final = 200
 
 def _shorten(text: str, redactor: Redactor) -> str:
     """``text`` redacted, then cut (redacting first: a cut through a quoted key would show its prefix)."""
-    cut = redactor.shorten(text, _MAX_ANSWER_CHARS)
-    return cut if cut == redactor.text(text) else f"{cut} ({len(text)} characters)"
+    redacted = redactor.text(text)
+    if len(redacted) <= _MAX_ANSWER_CHARS:
+        return redacted
+    return f"{redactor.shorten(redacted, _MAX_ANSWER_CHARS)} ({len(text)} characters)"
+
+
+def _answer_redactor(settings: Any) -> Redactor:
+    """The credentials an answer may quote back (Amplitude quotes an unknown API key)."""
+    secrets = {key: setting_value(settings, key) for key in ("apiKey", "secretKey")}
+    return Redactor({key: value for key, value in secrets.items() if isinstance(value, str)})
 
 
 def answer_preview(response: httpx.Response, redactor: Redactor) -> str:
@@ -340,11 +348,11 @@ def _not_accepted(response: httpx.Response, expected: str, redactor: Redactor) -
 class _Uploader:
     """Sends the groups of one ``perform_batch`` call and records each event's fate."""
 
-    def __init__(self, request: RequestClient, api_key: Any, outcomes: _Outcomes) -> None:
+    def __init__(self, request: RequestClient, settings: Any, outcomes: _Outcomes) -> None:
         self.request = request
-        self.api_key = api_key
+        self.api_key = setting_value(settings, "apiKey")
         self.outcomes = outcomes
-        self.redactor = Redactor({"apiKey": api_key} if isinstance(api_key, str) else {})
+        self.redactor = _answer_redactor(settings)
 
     def _deliver(self, chunk: Sequence[_Event], response: httpx.Response) -> None:
         delivered = Delivered(response.status_code, response_data(response))
@@ -500,7 +508,7 @@ async def upload_batch(request: RequestClient, data: BatchInput[Any], build: Bui
         except IntegrationError as error:
             uploads.append(error)
     outcomes = _Outcomes(len(data.payloads))
-    uploader = _Uploader(request, setting_value(data.settings, "apiKey"), outcomes)
+    uploader = _Uploader(request, data.settings, outcomes)
     for group in _group_events(uploads, outcomes):
         for chunk in uploader.chunks(group):
             await uploader.send(group, chunk)
@@ -610,7 +618,7 @@ def _answer_text(response: httpx.Response, redactor: Redactor) -> str:
 def _form_accepted(response: httpx.Response) -> bool:
     """Whether a 2xx answer of a form API is its success answer: ``success`` (or ``{"code": 200}``)."""
     text = response.text.strip()
-    return text.lower() == "success" or (text.startswith("{") and _json_body(response).get("code") == 200)
+    return text.lower() == "success" or (text.startswith("{") and _accepted_events(response))
 
 
 def _rejects_api_key(status: int, text: str) -> bool:
@@ -715,9 +723,7 @@ class _FormSender:
             return
         if status in _ITEM_STATUSES and len(chunk) > 1:
             # The answer names no item: halve until the ones at fault are alone.
-            middle = len(chunk) // 2
-            await self.send(shape, chunk[:middle], isolating=True)
-            await self.send(shape, chunk[middle:], isolating=True)
+            await self._halve(shape, chunk)
             return
         failure = self._error(status, text, response)
         if failure.retryable:
@@ -733,11 +739,14 @@ class _FormSender:
         together with the bad one; otherwise its items fail together, retryably."""
         if isolating and len(chunk) > 1 and error.status != 429 and self.isolation_faults_left > 0:
             self.isolation_faults_left -= 1
-            middle = len(chunk) // 2
-            await self.send(shape, chunk[:middle], isolating=True)
-            await self.send(shape, chunk[middle:], isolating=True)
+            await self._halve(shape, chunk)
             return
         self._settle(chunk, Failed(error, isolating))
+
+    async def _halve(self, shape: _FormShape, chunk: list[_FormItem]) -> None:
+        middle = len(chunk) // 2
+        await self.send(shape, chunk[:middle], isolating=True)
+        await self.send(shape, chunk[middle:], isolating=True)
 
     def _error(self, status: int, text: str, response: httpx.Response) -> IntegrationError:
         noun = self.api.noun
@@ -782,9 +791,9 @@ async def upload_form_batch(request: RequestClient, data: BatchInput[Any], api: 
         encoded = form_quote(text)
         groups.setdefault(api.options(payload.get("min_id_length")), []).append(_FormItem(index, encoded))
     api_key = setting_value(data.settings, "apiKey")
-    secrets = {key: setting_value(data.settings, key) for key in ("apiKey", "secretKey")}
-    redactor = Redactor({key: value for key, value in secrets.items() if isinstance(value, str)})
-    sender = _FormSender(request, endpoint_for(api.endpoint, data.settings), api, results, redactor)
+    sender = _FormSender(
+        request, endpoint_for(api.endpoint, data.settings), api, results, _answer_redactor(data.settings)
+    )
     for options, items in groups.items():
         shape = _form_shape(api.parameter, api_key, options)
         for chunk in sender.chunks(shape, items):
