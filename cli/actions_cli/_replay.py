@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,23 +21,13 @@ __all__ = ["replay_command"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def run_ids(path: str | Path) -> dict[str, int]:
-    """How many records of each run (``run_id``) a dead-letter file holds, in the order first seen."""
-    runs: dict[str, int] = {}
-    with open(path, encoding="utf-8", newline="\n", errors="replace") as stream:
-        for text in stream:
-            try:
-                record = json.loads(text) if text.strip() else None
-            except ValueError:
-                continue
-            run = record.get("run_id") if isinstance(record, dict) else None
-            if isinstance(run, str):
-                runs[run] = runs.get(run, 0) + 1
-    return runs
+#: Records of a dead-letter file by (run id, destination named), in the order first seen.
+Survey = Counter[tuple[str | None, str | None]]
 
 
-def check_dead_letters(path: str | Path) -> None:
-    """Refuse, before anything is sent, a file that is not dead letters (binary, or plain events).
+def survey_dead_letters(path: str | Path) -> Survey:
+    """Read a dead-letter file once, before anything is sent: refuse one that is not dead letters
+    (binary, or plain events), and count its records by run and destination.
 
     A line that is not JSON is let through (it is replayed as input and reported with its line:
     a record damaged by hand), unless it is the first; one that is not UTF-8 text is not.
@@ -45,6 +36,7 @@ def check_dead_letters(path: str | Path) -> None:
     Raises:
         ConfigurationError: naming the file and the first line that is not a dead letter.
     """
+    survey: Survey = Counter()
     seen = 0
     with open(path, "rb") as stream:
         for number, data in enumerate(stream, 1):
@@ -81,37 +73,30 @@ def check_dead_letters(path: str | Path) -> None:
                     f"{path} is not a dead-letter file: line {number} is {what}; "
                     'a dead letter has an "event" object or a "raw" text'
                 )
+            run, slug = record.get("run_id"), record.get("slug") or record.get("destination")
+            survey[(run if isinstance(run, str) else None, slug if isinstance(slug, str) else None)] += 1
+    return survey
 
 
-def recorded_destination(path: str | Path, runs: Collection[str] = ()) -> str | None:
-    """The one destination the records of a dead-letter file (of ``runs``, if given) name
-    (``None`` for an empty file).
+def run_ids(survey: Survey) -> dict[str, int]:
+    """How many records of each run (``run_id``) the file holds, in the order first seen."""
+    runs: dict[str, int] = {}
+    for (run, _), count in survey.items():
+        if run is not None:
+            runs[run] = runs.get(run, 0) + count
+    return runs
+
+
+def recorded_destination(path: str | Path, survey: Survey, runs: Collection[str] = ()) -> str | None:
+    """The one destination the records (of ``runs``, if given) name (``None`` for none).
 
     Raises:
-        ConfigurationError: the file is not dead letters, names no destination, or names several
-            (each record must go back where it failed, which takes --config).
+        ConfigurationError: the records name no destination, or several (each record must go
+            back where it failed, which takes --config).
     """
-    named: dict[str, None] = {}
-    records = 0
-    with open(path, encoding="utf-8", newline="\n", errors="replace") as stream:
-        for text in stream:
-            if not text.strip():
-                continue
-            try:
-                record = json.loads(text)
-            except ValueError:
-                if records == 0:
-                    raise ConfigurationError(
-                        f"{path} is not a dead-letter file: its first record is not JSON"
-                    ) from None
-                continue  # the replay reports it, with its line
-            if runs and isinstance(record, dict) and record.get("run_id") not in runs:
-                continue
-            records += 1
-            slug = (record.get("slug") or record.get("destination")) if isinstance(record, dict) else None
-            if isinstance(slug, str):
-                named.setdefault(slug)
-    if records and not named:
+    chosen = [(slug, count) for (run, slug), count in survey.items() if not runs or run in runs]
+    named = list(dict.fromkeys(slug for slug, _ in chosen if slug is not None))
+    if chosen and not named:
         raise ConfigurationError(f"{path}: no record names a destination; pass --destination (or --config)")
     if len(named) > 1:
         raise ConfigurationError(
@@ -158,9 +143,9 @@ def replay_command(dead_letter_file: str, slug: str | None, runs: tuple[str, ...
 
     Exit codes as for `actions run`.
     """
-    check_dead_letters(dead_letter_file)
+    survey = survey_dead_letters(dead_letter_file)
     if runs:
-        present = run_ids(dead_letter_file)
+        present = run_ids(survey)
         missing = [run for run in runs if run not in present]
         if missing:
             known = ", ".join(present) or "none"
@@ -168,7 +153,7 @@ def replay_command(dead_letter_file: str, slug: str | None, runs: tuple[str, ...
                 f"{dead_letter_file} holds no dead letters of run {', '.join(missing)} (its runs: {known})"
             )
     if options.get("config_path") is None:
-        slug = slug or recorded_destination(dead_letter_file, runs)
+        slug = slug or recorded_destination(dead_letter_file, survey, runs)
         if slug is None:
             click.echo(f"{dead_letter_file} holds no dead letters: nothing to replay", err=True)
             sys.exit(EXIT_OK)

@@ -162,3 +162,17 @@ def test_dead_letters_that_cannot_be_written_are_not_checkpointed_and_the_next_r
     assert second.returncode == 1, second.stderr
     letters = [json.loads(line) for line in (tmp_path / "dl.ndjson").read_text(encoding="utf-8").splitlines()]
     assert sorted(letter["event"]["event"] for letter in letters) == sorted(f"E{i}" for i in range(20))
+
+
+def test_replay_reads_a_line_nested_too_deep_as_unreadable_input(
+    tmp_path: Path, rejecting: LocalServer
+) -> None:
+    actions(tmp_path, rejecting, "run", "--dead-letter", "dl.ndjson")
+    run_id = json.loads((tmp_path / "dl.ndjson").read_text(encoding="utf-8").splitlines()[-1])["run_id"]
+    with (tmp_path / "dl.ndjson").open("a", encoding="utf-8") as file:
+        file.write("[" * 100_000 + "]" * 100_000 + "\n")  # damaged by hand, say
+    replay = replay_run(tmp_path, "--run", run_id, "--report", "r.json")
+    assert replay.returncode == 1, replay.stderr
+    assert "Traceback" not in replay.stderr
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["events_in"] == 21 and report["dead_letter_codes"].get("NESTED_TOO_DEEP") == 1

@@ -175,16 +175,22 @@ class DeadLetterWriter:
         self.close()
 
 
-def record_from_dead_letter(text: str | bytes, line: int) -> list[Record]:
+def record_from_dead_letter(
+    text: str | bytes, line: int, *, runs: Collection[str] | None = None
+) -> list[Record]:
     """The records to replay from one dead-letter line.
 
     A failed delivery replays its event to the recorded action only; unreadable input is read
     again from ``raw`` (so a copy fixed by hand goes through) and goes to every subscription.
+    With ``runs``, a record of another run (its ``run_id``) gives none: the file is appended to
+    run after run.
     """
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
         return parse_line(text, line)  # not a dead-letter record: treat the line as input
+    if runs is not None and isinstance(data, dict) and data.get("run_id") not in runs:
+        return []
     if not isinstance(data, dict) or ("event" not in data and "raw" not in data):
         return records_from_value(data, line)
     original_line = data.get("line") if isinstance(data.get("line"), int) else line
@@ -212,18 +218,8 @@ def dead_letter_reader(
         runs: Replay only the records of these runs (their ``run_id``); lines that are not JSON
             are still read, so that they are reported.
     """
-    interpret = partial(_of_runs, frozenset(runs)) if runs else record_from_dead_letter
+    interpret = partial(record_from_dead_letter, runs=frozenset(runs)) if runs else record_from_dead_letter
     return NdjsonSource(path, interpret=interpret, **options)
-
-
-def _of_runs(runs: frozenset[str], text: str | bytes, line: int) -> list[Record]:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and data.get("run_id") not in runs:
-        return []  # another run's record (the file is appended to run after run)
-    return record_from_dead_letter(text, line)
 
 
 def _create(options: SourceOptions) -> NdjsonSource:
