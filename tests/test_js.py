@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from actions._js import UNDEFINED, js_number, js_string, js_type, json_stringify
+from actions.js import UNDEFINED, json_stringify, number_to_string, to_string, type_name
 
 
 @pytest.mark.parametrize(
@@ -23,15 +23,15 @@ from actions._js import UNDEFINED, js_number, js_string, js_type, json_stringify
     ],
 )
 def test_numbers_print_as_javascript_prints_them(value: float, text: str) -> None:
-    assert js_number(value) == text
+    assert number_to_string(value) == text
 
 
 def test_string_conversion_follows_javascript() -> None:
-    assert js_string([1, None, "a", [2, 3]]) == "1,,a,2,3"
-    assert js_string({"a": 1}) == "[object Object]"
-    assert js_string(True) == "true"
-    assert js_string(None) == "null"
-    assert js_string(UNDEFINED) == "undefined"
+    assert to_string([1, None, "a", [2, 3]]) == "1,,a,2,3"
+    assert to_string({"a": 1}) == "[object Object]"
+    assert to_string(True) == "true"
+    assert to_string(None) == "null"
+    assert to_string(UNDEFINED) == "undefined"
 
 
 def test_json_stringify_drops_undefined_keys_and_nulls_undefined_items() -> None:
@@ -49,7 +49,7 @@ def test_json_stringify_keeps_non_ascii_and_escapes_lone_surrogates() -> None:
 
 
 def test_type_words_match_the_reference_messages() -> None:
-    assert [js_type(v) for v in ("", 1, 1.5, True, None, UNDEFINED, [], {})] == [
+    assert [type_name(v) for v in ("", 1, 1.5, True, None, UNDEFINED, [], {})] == [
         "string",
         "number",
         "number",

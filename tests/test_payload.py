@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from actions._errors import ConfigurationError, FieldError, SchemaValidationError, SettingsValidationError
 from actions._fields import Field
-from actions._js import UNDEFINED
 from actions._payload import PayloadValidator, fields_to_json_schema, remove_empty_values, validate_settings
+from actions.js import UNDEFINED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from actions._errors import ConfigurationError, SubscriptionError
-from actions._js import js_number
 from actions._subscriptions import (
     Condition,
     ConditionKind,
@@ -23,6 +22,7 @@ from actions._subscriptions import (
     parse_filter,
     to_fql,
 )
+from actions.js import number_to_string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -1231,7 +1231,7 @@ def conditions(draw: st.DrawFn) -> Condition:
     elif operator in ("<", "<=", ">", ">=", "number_equals", "number_not_equals"):
         number = draw(NUMBERS)
         # scalar fields hold String(number), paths the number itself
-        value = number if path else js_number(number)
+        value = number if path else number_to_string(number)
     elif operator in ("ends_with", "not_ends_with"):
         value = draw(STRINGS.filter(lambda s: s != "" and not s.endswith("*")))
     elif operator == "!=" and path:

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 from actions import ConfigurationError
-from actions._js import json_stringify
+from actions.js import json_stringify
 from actions.testing.conformance import run_cases
 
 from ._output import EXIT_FAILED

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from actions.js import UNDEFINED
+
 from ._action import (
     Action,
     Batching,
@@ -50,7 +52,6 @@ from ._errors import (
     is_retryable,
 )
 from ._fields import Choice, Condition, DependsOn, Field, FieldType, default_mapping
-from ._js import UNDEFINED
 from ._redact import Redactor
 from ._registry import Registry, get_registry
 from ._request import Exchange, HttpSession, RequestClient, RequestOptions

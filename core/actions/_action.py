@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from actions.js import type_name
+
 from ._errors import (
     ActionsError,
     ConfigurationError,
@@ -23,7 +25,6 @@ from ._errors import (
     SchemaValidationError,
 )
 from ._fields import Field, default_mapping
-from ._js import js_type
 from ._request import RequestClient
 
 if TYPE_CHECKING:
@@ -243,7 +244,7 @@ class Action(BaseModel):
         def prepare(event: Mapping[str, Any]) -> Payload:
             resolved = program(event if isinstance(event, dict) else dict(event))
             if not isinstance(resolved, dict):
-                kind = js_type(resolved)
+                kind = type_name(resolved)
                 article = "an" if kind[0] in "aeiou" else "a"
                 raise SchemaValidationError(
                     [FieldError("$", "", f"The root value must be an object but it was {article} {kind}.")]

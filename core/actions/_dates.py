@@ -14,7 +14,7 @@ import math
 import re
 from typing import Final
 
-from ._js import js_number
+from actions.js import number_to_string
 
 __all__ = ["date_like_string", "js_string_to_number", "parse_date"]
 
@@ -688,7 +688,7 @@ def date_like_string_parsed(text: str) -> bool:
     """:func:`date_like_string` without the shortcut for canonical timestamps (kept for testing it)."""
     if _NUMBER_SPELLING.match(text):
         number = js_string_to_number(text)
-        if js_number(number) == text:
+        if number_to_string(number) == text:
             return _time_clip(number * 1000) is not None
     if text.endswith(("Z", "z")):  # the common ISO case, answered without computing the instant
         shape = _ISO_SHAPE.match(text)

@@ -20,10 +20,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
+from actions.js import UNDEFINED, json_stringify, number_to_string, to_string, type_name
+
 from ._dates import date_like_string, js_string_to_number
 from ._errors import FieldError, SchemaValidationError, SettingsValidationError
 from ._fields import Condition, DependsOn, Field
-from ._js import UNDEFINED, js_number, js_string, js_type, json_stringify
 
 __all__ = [
     "PayloadValidator",
@@ -428,7 +429,7 @@ def _coerce_to_string(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if _js_number_like(value):
-        return js_number(value)
+        return number_to_string(value)
     if value is None:
         return ""
     return _MISSING
@@ -969,7 +970,7 @@ class _Compiler:
 
             return false_schema
         if not isinstance(schema, Mapping):
-            raise ValueError(f"a schema must be an object or a boolean, got {js_string(schema)}")
+            raise ValueError(f"a schema must be an object or a boolean, got {to_string(schema)}")
         unsupported = sorted(_UNSUPPORTED.intersection(schema))
         if unsupported:
             raise ValueError(f"unsupported JSON Schema keyword(s): {', '.join(unsupported)}")
@@ -1446,7 +1447,7 @@ class _Compiler:
                     item = data[i]
                     if not any(test(item) for test in item_tests):
                         continue
-                    key = js_string(item) + ("_" if mark_strings and isinstance(item, str) else "")
+                    key = to_string(item) + ("_" if mark_strings and isinstance(item, str) else "")
                     if key in seen:
                         return i, seen[key]
                     seen[key] = i
@@ -1618,7 +1619,7 @@ def _is_multiple(data: Any, divisor: Any) -> bool:
         quotient = data / divisor
     except ZeroDivisionError:
         return False
-    text = js_number(quotient)
+    text = number_to_string(quotient)
     match = re.match(r"[+-]?\d+", text)
     return match is not None and float(int(match.group())) == quotient
 
@@ -1655,7 +1656,7 @@ def _humanize_type_of(value: Any) -> str:
         return "null"
     if _is_array(value):
         return "an array"
-    kind = "function" if callable(value) else js_type(value)
+    kind = "function" if callable(value) else type_name(value)
     if kind == "undefined":
         return kind
     return f"{_article(kind)} {kind}"
@@ -1680,12 +1681,12 @@ def _describe(error: _Err) -> str:
     keyword, ptr, schema, params, data = error
     title = schema.get("title") if isinstance(schema, Mapping) else None
     if _js_truthy(title):
-        subject = js_string(title)
+        subject = to_string(title)
     else:
         subject = "the root value" if ptr == "" else f"the value at {ptr}"
     custom = schema.get("errorMessage") if isinstance(schema, Mapping) else None
     if _js_truthy(custom):
-        return f"{subject} {js_string(custom)}"
+        return f"{subject} {to_string(custom)}"
 
     if keyword == "enum":
         allowed = _humanize_list([json_stringify(v) or "undefined" for v in params], "or")
@@ -1693,48 +1694,48 @@ def _describe(error: _Err) -> str:
     if keyword == "type":
         declared = schema.get("type")
         if isinstance(declared, _ARRAYS):
-            names = [js_string(t) for t in declared]
+            names = [to_string(t) for t in declared]
             # ajv appends "null" for `nullable` to the schema's own type array (not to a string).
             if schema.get("nullable") is True and "null" not in names:
                 names.append("null")
         else:
-            names = js_string(declared).split(",")
+            names = to_string(declared).split(",")
         expected = _humanize_list(names, "or")
         return f"{subject} must be {_article(expected)} {expected} but it was {_humanize_type_of(data)}"
     if keyword in ("minLength", "maxLength"):
         actual = _utf16_length(data)
         bound = "more" if keyword == "minLength" else "fewer"
         return (
-            f"{subject} must be {js_string(params)} {_plural('character', params)} or {bound} "
+            f"{subject} must be {to_string(params)} {_plural('character', params)} or {bound} "
             f"but it was {actual} {_plural('character', actual)}"
         )
     if keyword == "pattern":
         label = schema.get("patternLabel")
         return (
-            f"{subject} must be {js_string(label)} but it was not"
+            f"{subject} must be {to_string(label)} but it was not"
             if _js_truthy(label)
             else f"{subject} is an invalid string"
         )
     if keyword == "format":
         return f"{subject} must be a valid {_FORMAT_LABELS.get(params, params)} string but it was not"
     if keyword == "multipleOf":
-        return f"{subject} must be a multiple of {js_string(params)}"
+        return f"{subject} must be a multiple of {to_string(params)}"
     if keyword == "minimum":
-        return f"{subject} must be equal to or greater than {js_string(params)}"
+        return f"{subject} must be equal to or greater than {to_string(params)}"
     if keyword == "exclusiveMinimum":
-        return f"{subject} must be greater than {js_string(params)}"
+        return f"{subject} must be greater than {to_string(params)}"
     if keyword == "maximum":
-        return f"{subject} must be equal to or less than {js_string(params)}"
+        return f"{subject} must be equal to or less than {to_string(params)}"
     if keyword == "exclusiveMaximum":
-        return f"{subject} must be less than {js_string(params)}"
+        return f"{subject} must be less than {to_string(params)}"
     if keyword == "required":
         return f"{subject} is missing the required field '{params}'"
     if keyword in ("minProperties", "maxProperties"):
         bound = "more" if keyword == "minProperties" else "fewer"
-        return f"{subject} must have {js_string(params)} or {bound} properties but it has {len(data)}"
+        return f"{subject} must have {to_string(params)} or {bound} properties but it has {len(data)}"
     if keyword in ("minItems", "maxItems"):
         bound = "more" if keyword == "minItems" else "fewer"
-        return f"{subject} must have {js_string(params)} or {bound} items but it has {len(data)}"
+        return f"{subject} must have {to_string(params)} or {bound} items but it has {len(data)}"
     if keyword == "uniqueItems":
         i, j = params
         return f"{subject} must be unique but elements {j} and {i} are the same"

@@ -19,8 +19,9 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from actions.js import json_stringify, to_string
+
 from ._errors import HTTPError, NetworkError
-from ._js import js_string, json_stringify
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -83,7 +84,7 @@ def encode_form(fields: Mapping[str, Any]) -> str:
     for key, value in fields.items():
         if value is None:
             continue
-        text = value if isinstance(value, str) else js_string(value)
+        text = value if isinstance(value, str) else to_string(value)
         parts.append(_form_quote(key) + "=" + _form_quote(text))
     return "&".join(parts)
 
@@ -329,7 +330,7 @@ class RequestClient:
         target = httpx.URL(url)
         if query is not None:
             target = target.copy_with(query=None).copy_merge_params(
-                {k: js_string(v) for k, v in query.items()}
+                {k: to_string(v) for k, v in query.items()}
             )
         return httpx.Request(method.upper(), target, headers=merged, content=body)
 

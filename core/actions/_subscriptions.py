@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from operator import eq, ge, gt, le, lt, ne
 from typing import Any, Final, Literal, TypeAlias, get_args
 
+from actions.js import UNDEFINED, number_to_string, to_string
+
 from ._dates import _JS_SPACE, js_string_to_number
 from ._errors import SubscriptionError
-from ._js import UNDEFINED, js_number, js_string
 
 __all__ = [
     "Condition",
@@ -551,7 +552,7 @@ class _Parser:
         if operator in _ORDERING_OPERATORS:
             typed = self._ordering_value(operator, token)
             # scalar fields keep String(value); paths keep the typed value, as the reference does
-            return Condition(kind, operator, js_string(typed) if name is None else typed, name)
+            return Condition(kind, operator, to_string(typed) if name is None else typed, name)
         if operator in ("=", "!="):
             is_path = name is not None
             null_rules = is_path or field.field not in _LITERAL_ONLY_FIELDS
@@ -566,7 +567,7 @@ class _Parser:
                 )
                 return Condition(kind, number_operator, _number_value(token.value), name)
         typed_value = _token_value(token)
-        return Condition(kind, operator, js_string(typed_value) if name is None else typed_value, name)
+        return Condition(kind, operator, to_string(typed_value) if name is None else typed_value, name)
 
     def _ordering_value(self, operator: str, token: _Token) -> ConditionValue:
         if token.kind == "number":
@@ -607,7 +608,7 @@ class _Parser:
         self._advance()
         if function == "contains":
             operator: ConditionOperator = "not_contains" if negate else "contains"
-            return Condition(field.kind, operator, js_string(_token_value(value_token)), field.name)
+            return Condition(field.kind, operator, to_string(_token_value(value_token)), field.name)
         if value_token.kind != "string":
             raise _SyntaxError('match() needs a quoted pattern, such as "abc*" or "*abc"', value_token.start)
         pattern = value_token.value
@@ -646,8 +647,8 @@ def _token_value(token: _Token) -> ConditionValue:
 def _text(value: object) -> str:
     """``String(value)`` of a condition's value; an absent value is JavaScript's ``undefined``."""
     if type(value) is int and not -_SAFE_INTEGER <= value <= _SAFE_INTEGER:
-        value = _int_as_double(value)  # js_string() cannot take an int beyond the double range
-    return js_string(UNDEFINED if value is None else value)
+        value = _int_as_double(value)  # to_string() cannot take an int beyond the double range
+    return to_string(UNDEFINED if value is None else value)
 
 
 def _js_to_number(value: object) -> float:
@@ -994,7 +995,7 @@ def _number_literal(value: object) -> str:
     number = _js_to_number(value)
     if not math.isfinite(number):
         raise SubscriptionError(f"Cannot write {value!r} as an FQL number")
-    return js_number(int(number) if number.is_integer() and abs(number) <= 2**53 else number)
+    return number_to_string(int(number) if number.is_integer() and abs(number) <= 2**53 else number)
 
 
 def _field_text(condition: Condition) -> str:

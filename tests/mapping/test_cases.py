@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from actions._js import UNDEFINED
+from actions.js import UNDEFINED
 from actions.testing.conformance import compare, load_cases, run_case
 
 CASES_FILE = Path(__file__).resolve().parent.parent / "conformance" / "mapping-kit.jsonl"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from actions._js import UNDEFINED, json_stringify
+from actions.js import UNDEFINED, json_stringify
 from actions.mapping._compile import build_program
 from actions.mapping._paths import get
 

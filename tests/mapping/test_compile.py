@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from actions import mapping
 from actions._errors import MappingError
-from actions._js import UNDEFINED
+from actions.js import UNDEFINED
 from actions.mapping import transform
 from actions.mapping._compile import _program_from_key, build_program, cached_program, clear_cache
 

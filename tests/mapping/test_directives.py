@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from actions._errors import MappingError
-from actions._js import UNDEFINED, json_stringify
+from actions.js import UNDEFINED, json_stringify
 from actions.mapping import transform, transform_batch
 
 

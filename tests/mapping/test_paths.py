@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from actions._js import UNDEFINED
+from actions.js import UNDEFINED
 from actions.mapping import get
 from actions.mapping._paths import split_path
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from actions import mapping as mapping_kit
 from actions._errors import MappingError
-from actions._js import UNDEFINED, json_stringify
+from actions.js import UNDEFINED, json_stringify
 from actions.mapping import transform, transform_batch, validate
 from actions.mapping._compile import build_program
 from hypothesis import HealthCheck, given, settings

@@ -26,8 +26,9 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import IO, Any, Final
 
+from actions.js import type_name
+
 from .._errors import ConfigurationError
-from .._js import js_type
 from ._checkpoint import Checkpoint, InputPosition
 from ._sources import Outcome, RawChunk, Record, SourceOptions, SourceSpec
 
@@ -107,7 +108,7 @@ def _as_event(
             else f'"type" must be a non-empty string, not {json.dumps(kind, ensure_ascii=False)[:80]}'
         )
     else:
-        reason = f"expected an event object, got {js_type(value)}"
+        reason = f"expected an event object, got {type_name(value)}"
     if raw is None:
         if not shallow and _deeper_than(value, MAX_DEPTH):
             return _too_deep(line, None, where)

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from actions.js import UNDEFINED, json_stringify, type_name
+
 from .._errors import MappingError
-from .._js import UNDEFINED, js_type, json_stringify
 from ._compile import cached_program
 from ._paths import get
 from ._validate import check_mapping
@@ -32,7 +33,7 @@ def _payload(payload: Any) -> Any:
         return {}
     if type(payload) is dict or isinstance(payload, dict):
         return payload
-    raise MappingError(f"data must be an object, got {js_type(payload)}")
+    raise MappingError(f"data must be an object, got {type_name(payload)}")
 
 
 def _wrap(error: Exception) -> MappingError:
@@ -75,7 +76,7 @@ def transform_batch(mapping: Any, payloads: Any = UNDEFINED) -> list[Any]:
         if payloads is UNDEFINED:
             payloads = []
         if not isinstance(payloads, list | tuple):
-            raise MappingError(f"data must be an array, got {js_type(payloads)}")
+            raise MappingError(f"data must be an array, got {type_name(payloads)}")
         run = cached_program(mapping).run
         return [run(item) for item in payloads]
     except MappingError:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._js import UNDEFINED
-from ._jsops import js_object_keys, js_truthy
+from actions.js import UNDEFINED, object_keys, truthy
+
 from ._nodes import Node, detach
 from ._paths import js_property, split_path
 from ._validate import is_directive
@@ -123,7 +123,7 @@ class _Generator:
             tested, otherwise = conditional
             name = self.fresh_name("c")
             self.lines.append(f"    {name} = {self.lookup(tested)}")
-            if js_truthy(otherwise):
+            if truthy(otherwise):
                 # A falsy "else" is ignored by the reference; a truthy one is resolved.
                 fallback_path = _static_path(otherwise)
                 if fallback_path is not None:
@@ -146,7 +146,7 @@ class _Generator:
     def object(self, raw: dict[str, Any]) -> str:
         name = self.fresh_name("o")
         self.lines.append(f"    {name} = {{}}")
-        for key in js_object_keys(raw):
+        for key in object_keys(raw):
             item = raw[key]
             if _literal(item):
                 self.lines.append(f"    {name}[{key!r}] = {item!r}")

@@ -6,11 +6,12 @@ import marshal
 from functools import lru_cache
 from typing import Any, Final
 
+from actions.js import UNDEFINED, object_keys, to_utf16_units
+
 from .._errors import MappingError
-from .._js import UNDEFINED
 from ._codegen import generate_object
 from ._directives import BUILDERS
-from ._jsops import MISSING, js_object_keys, to_utf16_units
+from ._jsops import MISSING
 from ._nodes import NOT_CONSTANT, Node, Program, constant, detach, raiser, undefined_node
 from ._validate import check_mapping, is_directive
 
@@ -61,7 +62,7 @@ class _Compiler:
             if self.codegen and not keep_undefined and all(type(key) is str for key in value):
                 return Node(generate_object(value, self.node), True)
             items = [
-                (key, self.node(value[key], keep_undefined=keep_undefined)) for key in js_object_keys(value)
+                (key, self.node(value[key], keep_undefined=keep_undefined)) for key in object_keys(value)
             ]
             return self._object(items, keep_undefined)
         # Not a JSON value: pass it through untouched, as the reference would.

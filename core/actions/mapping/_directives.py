@@ -10,19 +10,20 @@ import json
 from collections.abc import Callable
 from typing import Any, Final
 
-from .._errors import MappingError
-from .._js import UNDEFINED, js_string, js_type
-from ._jsops import (
-    MISSING,
-    js_json_stringify,
-    js_literal_replace,
-    js_loose_not_empty,
-    js_object_keys,
-    js_truthy,
-    js_typeof,
+from actions.js import (
+    UNDEFINED,
+    json_stringify,
+    object_keys,
+    to_string,
     to_utf16_units,
+    truthy,
+    type_name,
+    typeof,
     utf16_len,
 )
+
+from .._errors import MappingError
+from ._jsops import MISSING, js_literal_replace, js_loose_not_empty
 from ._nodes import Compiler, Node, constant, raiser, undefined_node
 from ._paths import cached_path_getter, path_getter
 from ._template import compile_template
@@ -55,7 +56,7 @@ def build_path(argument: Any, compiler: Compiler) -> Node:
     def dynamic_path(payload: Any) -> Any:
         path = inner(payload)
         if type(path) is not str:
-            raise _fail(f"@path: expected string, got {js_type(path)}")
+            raise _fail(f"@path: expected string, got {type_name(path)}")
         return cached_path_getter(path)(payload)
 
     return Node(dynamic_path, False)
@@ -69,7 +70,7 @@ def build_template(argument: Any, compiler: Compiler) -> Node:
     def dynamic_template(payload: Any) -> Any:
         template = inner(payload)
         if type(template) is not str:
-            raise _fail(f"@template: expected string, got {js_type(template)}")
+            raise _fail(f"@template: expected string, got {type_name(template)}")
         return compile_template(template)(payload)
 
     return Node(dynamic_template, True)
@@ -98,7 +99,7 @@ def build_if(options: Any, compiler: Compiler) -> Node:
         return raiser('@if requires an object with an "exists" key')
     exists = _opt(options, "exists")
     blank = _opt(options, "blank")
-    if not js_truthy(exists) and not js_truthy(blank):
+    if not truthy(exists) and not truthy(blank):
         return raiser('@if requires an "exists" key or a "blank" key')
     by_exists = exists is not MISSING
     condition = compiler.node(exists if by_exists else blank).fn
@@ -106,7 +107,7 @@ def build_if(options: Any, compiler: Compiler) -> Node:
     else_raw = _opt(options, "else")
     then_node = compiler.node(then_raw) if then_raw is not MISSING else None
     # A falsy "else" (false, 0, "", null) is ignored by the reference.
-    else_node = compiler.node(else_raw) if js_truthy(else_raw) else None
+    else_node = compiler.node(else_raw) if truthy(else_raw) else None
     fresh = (then_node is None or then_node.fresh) and (else_node is None or else_node.fresh)
     then_fn = then_node.fn if then_node else None
     else_fn = else_node.fn if else_node else None
@@ -151,10 +152,10 @@ def build_case(options: Any, compiler: Compiler) -> Node:
     if type(options) is not dict:
         return raiser('@case requires an object with a "operator" key')
     operator = _opt(options, "operator")
-    if not js_truthy(operator):
+    if not truthy(operator):
         return raiser('@case requires a "operator" key')
     raw_value = _opt(options, "value")
-    if not js_truthy(raw_value):
+    if not truthy(raw_value):
         return undefined_node()
     value_fn = compiler.node(raw_value).fn
 
@@ -186,14 +187,14 @@ def build_replace(options: Any, compiler: Compiler) -> Node:
     if type(options) is not dict:
         return raiser('@replace requires an object with a "pattern" key')
     pattern = _opt(options, "pattern")
-    if not js_truthy(pattern):
+    if not truthy(pattern):
         return raiser('@replace requires a "pattern" key')
     replacement = _opt(options, "replacement")
     if replacement is MISSING or replacement is None:
         replacement = ""
     pattern2 = _opt(options, "pattern2")
     replacement2 = _opt(options, "replacement2")
-    if js_truthy(pattern2) and (replacement2 is MISSING or replacement2 is None):
+    if truthy(pattern2) and (replacement2 is MISSING or replacement2 is None):
         replacement2 = ""
     ignorecase = _opt(options, "ignorecase")
     if ignorecase is MISSING or ignorecase is None:
@@ -202,7 +203,7 @@ def build_replace(options: Any, compiler: Compiler) -> Node:
     if global_ is MISSING or global_ is None:
         global_ = True
     raw_value = _opt(options, "value")
-    if not js_truthy(raw_value):
+    if not truthy(raw_value):
         return undefined_node()
     value_fn = compiler.node(raw_value).fn
     usable = (
@@ -215,14 +216,14 @@ def build_replace(options: Any, compiler: Compiler) -> Node:
         # The reference still resolves the value, then returns an empty string.
         return Node(lambda payload: (value_fn(payload), "")[1], True)
     first_problem = _length_problem(pattern, replacement)
-    second = js_truthy(pattern2) and type(pattern2) is str and type(replacement2) is str
+    second = truthy(pattern2) and type(pattern2) is str and type(replacement2) is str
     second_problem = _length_problem(pattern2, replacement2) if second else None
 
     def replace(payload: Any) -> Any:
         value = value_fn(payload)
         kind = type(value)
         if kind is bool or kind is int or kind is float:
-            value = js_string(value)
+            value = to_string(value)
         elif kind is not str:
             return ""
         if first_problem:
@@ -244,7 +245,7 @@ def build_replace(options: Any, compiler: Compiler) -> Node:
 
 def build_array_path(data: Any, compiler: Compiler) -> Node:
     if type(data) is not list and type(data) is not tuple:
-        return raiser(f"@arrayPath expected array, got {js_type(data)}")
+        return raiser(f"@arrayPath expected array, got {type_name(data)}")
     path = data[0] if len(data) > 0 else UNDEFINED
     shape = data[1] if len(data) > 1 else UNDEFINED
     root_fn = path_getter(path) if type(path) is str else compiler.node(path).fn
@@ -293,16 +294,16 @@ def build_json(options: Any, compiler: Compiler) -> Node:
     if type(options) is not dict:
         return raiser('@json requires an object with a "value" key')
     mode = _opt(options, "mode")
-    if not js_truthy(mode):
+    if not truthy(mode):
         return raiser('@json requires a "mode" key')
     raw_value = _opt(options, "value")
-    if not js_truthy(raw_value):
+    if not truthy(raw_value):
         return raiser('@json requires a "value" key')
     value_fn = compiler.node(raw_value).fn
     if mode == "encode" and type(mode) is str:
 
         def encode(payload: Any) -> Any:
-            text = js_json_stringify(value_fn(payload))
+            text = json_stringify(value_fn(payload))
             return UNDEFINED if text is None else text
 
         return Node(encode, True)
@@ -328,7 +329,7 @@ def build_json(options: Any, compiler: Compiler) -> Node:
 def _flatten_into(out: dict[str, Any], value: Any, prefix: str, separator: str, keep_arrays: bool) -> None:
     kind = type(value)
     if kind is dict:
-        items: Any = ((key, value[key]) for key in js_object_keys(value))
+        items: Any = ((key, value[key]) for key in object_keys(value))
     elif (kind is list or kind is tuple) and not keep_arrays:
         items = ((str(index), item) for index, item in enumerate(value))
     else:
@@ -343,11 +344,11 @@ def build_flatten(options: Any, compiler: Compiler) -> Node:
     if type(options) is not dict:
         return raiser('@flatten requires an object with a "separator" key')
     raw_separator = _opt(options, "separator")
-    if not js_truthy(raw_separator):
+    if not truthy(raw_separator):
         return raiser('@flatten requires a "separator" key')
     separator_fn = compiler.node(raw_separator).fn
     value_fn = compiler.node(_opt(options, "value"), keep_undefined=True).fn
-    keep_arrays = js_truthy(_opt(options, "omitArrays"))
+    keep_arrays = truthy(_opt(options, "omitArrays"))
     missing = UNDEFINED
 
     def flatten(payload: Any) -> Any:
@@ -356,7 +357,7 @@ def build_flatten(options: Any, compiler: Compiler) -> Node:
             raise _fail("@flatten requires a string separator")
         out: dict[str, Any] = {}
         _flatten_into(out, value_fn(payload), "", separator, keep_arrays)
-        return {key: out[key] for key in js_object_keys(out) if out[key] is not missing}
+        return {key: out[key] for key in object_keys(out) if out[key] is not missing}
 
     return Node(flatten, not keep_arrays)
 
@@ -368,7 +369,7 @@ def _assign(target: dict[str, Any], source: Any) -> None:
     """``Object.assign(target, source)`` for one JSON source."""
     kind = type(source)
     if kind is dict:
-        for key in js_object_keys(source):
+        for key in object_keys(source):
             target[key] = source[key]
     elif kind is list or kind is tuple:
         for index, item in enumerate(source):
@@ -384,15 +385,15 @@ def build_merge(options: Any, compiler: Compiler) -> Node:
     if type(options) is not dict:
         return raiser('@merge requires an object with an "objects" key and a "direction" key')
     raw_direction = _opt(options, "direction")
-    if not js_truthy(raw_direction):
+    if not truthy(raw_direction):
         return raiser('@merge requires a "direction" key')
     direction_fn = compiler.node(raw_direction).fn
     objects = _opt(options, "objects")
     problem = None
-    if not js_truthy(objects):
+    if not truthy(objects):
         problem = '@merge requires a "objects" key'
     elif type(objects) is not list and type(objects) is not tuple:
-        problem = f"@merge: expected opts.array, got {js_typeof(objects)}"
+        problem = f"@merge: expected opts.array, got {typeof(objects)}"
     if problem is not None:
         message = problem
 
@@ -412,7 +413,7 @@ def build_merge(options: Any, compiler: Compiler) -> Node:
         out: dict[str, Any] = {}
         for value in values:
             _assign(out, value)
-        return {key: out[key] for key in js_object_keys(out) if out[key] is not missing}
+        return {key: out[key] for key in object_keys(out) if out[key] is not missing}
 
     return Node(merge, False)
 
@@ -424,10 +425,10 @@ def build_transform(options: Any, compiler: Compiler) -> Node:
     if type(options) is not dict:
         return raiser('@transform requires an object with an "apply" key and a "mapping" key')
     raw_mapping = _opt(options, "mapping")
-    if not js_truthy(raw_mapping):
+    if not truthy(raw_mapping):
         return raiser('@transform requires a "mapping" key')
     apply = _opt(options, "apply")
-    if not js_truthy(apply):
+    if not truthy(apply):
         return raiser('@transform requires a "apply" key')
     if not isinstance(apply, dict):
         return raiser('@transform "apply" key should be an object')
@@ -444,7 +445,7 @@ def build_transform(options: Any, compiler: Compiler) -> Node:
         if payload is UNDEFINED:
             payload = {}
         elif type(payload) is not dict:
-            raise _fail(f"data must be an object, got {js_type(payload)}")
+            raise _fail(f"data must be an object, got {type_name(payload)}")
         if deferred is not None:
             raise MappingError(deferred.messages, kind=deferred.kind)
         return mapping_fn(run_apply(payload))

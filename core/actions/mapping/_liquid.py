@@ -17,10 +17,10 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
+from actions.js import UNDEFINED, from_utf16_units, json_stringify, to_utf16_units
+
 from .._clock import get_clock
 from .._errors import MappingError
-from .._js import UNDEFINED, json_stringify
-from ._jsops import from_utf16_units, to_utf16_units
 from ._liquid_filters import FILTERS, Limiter, RenderContext, js_filter_for
 from ._liquid_lexer import (
     UNARY_OPERATORS,

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
-from .._js import UNDEFINED
+from actions.js import UNDEFINED
+
 from ._liquid_values import (
     JsError,
     code_points,

@@ -15,8 +15,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, Final, Protocol
 
-from .._js import UNDEFINED, js_number
-from ._jsops import js_object_keys
+from actions.js import UNDEFINED, number_to_string, object_keys
+
 from ._liquid_dates import LiquidDate, parse_liquid_date, strftime
 from ._liquid_values import (
     JS_SPACE_CLASS,
@@ -1022,7 +1022,7 @@ def _raw(ctx: Any, value: Any, args: list[Any]) -> Any:
 
 
 def _json_string(text: str) -> str:
-    from .._js import json_stringify
+    from actions.js import json_stringify
 
     return json_stringify(code_points(text)) or '""'
 
@@ -1059,7 +1059,7 @@ def _stringify_json(value: Any, indent: str | None, current: str) -> str | None:
     if isinstance(value, int | float):
         if isinstance(value, float) and (value != value or math.isinf(value)):
             return "null"
-        return js_number(value)
+        return number_to_string(value)
     if value is UNDEFINED:
         return None
     inner = current + (indent or "")
@@ -1072,7 +1072,7 @@ def _stringify_json(value: Any, indent: str | None, current: str) -> str | None:
         return "[\n" + inner + f",\n{inner}".join(items) + "\n" + current + "]"
     if isinstance(value, dict):
         parts = []
-        for key in js_object_keys(value):
+        for key in object_keys(value):
             text = _stringify_json(value[key], indent, inner)
             if text is not None:
                 separator = ": " if indent is not None else ":"

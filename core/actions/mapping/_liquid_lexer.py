@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .._js import json_stringify
+from actions.js import json_stringify
+
 from ._liquid_values import LITERALS, code_points, string_to_number
 
 __all__ = [

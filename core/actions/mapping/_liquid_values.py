@@ -14,8 +14,7 @@ import math
 import re
 from typing import Any, Final
 
-from .._js import UNDEFINED, js_number
-from ._jsops import from_utf16_units, to_utf16_units
+from actions.js import UNDEFINED, from_utf16_units, number_to_string, to_utf16_units
 
 __all__ = [
     "ABSENT",
@@ -207,7 +206,7 @@ def js_string(value: Any) -> str:
     if value is False:
         return "false"
     if isinstance(value, int | float):
-        return js_number(value)
+        return number_to_string(value)
     if isinstance(value, list | tuple):
         return ",".join("" if is_nil(item) else js_string(item) for item in value)
     return "[object Object]"

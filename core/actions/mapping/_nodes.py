@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, NamedTuple, Protocol
 
+from actions.js import UNDEFINED
+
 from .._errors import MappingError
-from .._js import UNDEFINED
 
 __all__ = [
     "NOT_CONSTANT",

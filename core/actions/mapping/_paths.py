@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, Final
 
-from .._js import UNDEFINED, js_string
-from ._jsops import js_truthy, to_utf16_units, utf16_len
+from actions.js import UNDEFINED, to_string, to_utf16_units, truthy, utf16_len
 
 __all__ = ["Getter", "get", "js_property", "make_getter", "path_getter", "split_path"]
 
@@ -50,7 +49,7 @@ def js_property(target: Any, key: str) -> Any:
     kind = type(target)
     if kind is dict:
         return target.get(key, UNDEFINED)
-    if not js_truthy(target):
+    if not truthy(target):
         return target
     if kind is list or kind is tuple:
         if key == "length":
@@ -84,7 +83,7 @@ def get(obj: Any, path: str | Sequence[Any] | None) -> Any:
     if isinstance(path, str):
         keys: Sequence[str] = split_path(path)
     else:
-        keys = [key if isinstance(key, str) else js_string(key) for key in path]
+        keys = [key if isinstance(key, str) else to_string(key) for key in path]
     value = obj
     for key in keys:
         value = js_property(value, key)

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Final
 
-from .._js import UNDEFINED, js_string
-from ._jsops import js_trim
+from actions.js import UNDEFINED, to_string, trim
+
 from ._paths import Getter, get, make_getter, split_path
 
 __all__ = ["Renderer", "compile_template"]
@@ -25,11 +25,11 @@ def _text(value: Any) -> str:
         return ""
     if type(value) is str:
         return value
-    return js_string(value)
+    return to_string(value)
 
 
 def _key_getter(inner: str) -> Getter:
-    key = js_trim(inner)
+    key = trim(inner)
     if key == "" or key == ".":
         return _whole
     return make_getter(split_path(key))
@@ -86,7 +86,7 @@ def _second_pass(text: str, payload: Any) -> str:
                 break
         if close > position + 2 and text.startswith("}}", close):
             out.append(text[kept:position])
-            out.append(_text(get(payload, js_trim(text[position + 2 : close]))))
+            out.append(_text(get(payload, trim(text[position + 2 : close]))))
             kept = close + 2
             position = text.find("{{", kept)
         else:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
+from actions.js import UNDEFINED, object_keys, type_name
+
 from .._errors import MappingError
-from .._js import UNDEFINED, js_type
-from ._jsops import js_object_keys
 
 __all__ = ["check_mapping", "is_directive", "type_or_directive"]
 
@@ -61,7 +61,7 @@ def is_directive(value: Any) -> bool:
 
 def type_or_directive(value: Any) -> str:
     """The type word used in messages; objects with any ``@`` key are called ``directive``."""
-    kind = js_type(value)
+    kind = type_name(value)
     if kind == "object" and isinstance(value, dict) and any(_key_text(k).startswith("@") for k in value):
         return "directive"
     return kind
@@ -77,7 +77,7 @@ def _a(word: str) -> str:
 
 def _validate_directive(obj: Any, stack: Stack) -> None:
     if not isinstance(obj, dict):
-        kind = js_type(obj)
+        kind = type_name(obj)
         raise _Problem(f"should be a directive object but it is {_a(kind)}", stack)
     keys = [_key_text(k) for k in obj]
     directive_keys = [k for k in keys if k.startswith("@")]
@@ -146,7 +146,7 @@ def _string_length(low: int, high: int) -> Validator:
 
 
 def _js_length(text: str) -> int:
-    from ._jsops import utf16_len
+    from actions.js import utf16_len
 
     return utf16_len(text)
 
@@ -155,7 +155,7 @@ def _one_of(*allowed: str) -> Validator:
     def check(value: Any, stack: Stack) -> None:
         _string(value, stack)
         if value.lower() not in allowed:
-            from .._js import json_stringify
+            from actions.js import json_stringify
 
             raise _Problem(f"should be one of {', '.join(allowed)} but it is {json_stringify(value)}", stack)
 
@@ -169,7 +169,7 @@ def _boolean(value: Any, stack: Stack) -> None:
 
 
 def _array(value: Any, stack: Stack) -> None:
-    kind = js_type(value)
+    kind = type_name(value)
     if kind != "array":
         raise _Problem(f"should be an array but it is {_a(kind)}", stack)
 
@@ -181,7 +181,7 @@ def _validate_object(value: Any, stack: Stack) -> None:
     errors: list[_Problem | _Problems] = []
     # Python objects that are not dicts (JavaScript would see class instances) have no keys.
     # JavaScript walks integer-like keys first, so problems are reported in that order.
-    items = [(key, value[key]) for key in js_object_keys(value)] if isinstance(value, dict) else ()
+    items = [(key, value[key]) for key in object_keys(value)] if isinstance(value, dict) else ()
     for key, item in items:
         try:
             _validate(item, (*stack, _key_text(key)))

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from actions.js import UNDEFINED
+
 from .._action import Action, Delivered, Failed, prepare_each
 from .._clock import use_clock
 from .._destination import Destination, Divergence, Subscription
@@ -32,7 +34,6 @@ from .._errors import (
     SettingsValidationError,
     SubscriptionError,
 )
-from .._js import UNDEFINED
 from .._registry import Registry
 from .._request import Exchange, HttpSession
 from ._events import make_event

@@ -38,8 +38,8 @@ from actions import (
     is_retryable,
 )
 from actions._errors import parse_retry_after
-from actions._js import js_string, json_stringify
 from actions._request import FORM_CONTENT_TYPE, response_data
+from actions.js import json_stringify, to_string
 
 from ._endpoints import EndpointName, endpoint_for, setting_value
 from ._event import EventUpload
@@ -118,7 +118,7 @@ def _object_json(value: Mapping[Any, Any]) -> str:
             text = written
         prefix = _KEY_PREFIXES.get(key) if type(key) is str else None
         if prefix is None:
-            prefix = _encode_string(key if isinstance(key, str) else js_string(key)) + ":"
+            prefix = _encode_string(key if isinstance(key, str) else to_string(key)) + ":"
             if type(key) is str and len(_KEY_PREFIXES) < _MAX_CACHED_KEYS:
                 _KEY_PREFIXES[key] = prefix
         parts.append(prefix + text)
@@ -594,7 +594,7 @@ def _form_shape(parameter: str, api_key: Any, options: str | None) -> _FormShape
     # Field order and omissions as encode_form gives them: api_key, the items, options.
     head = ""
     if api_key is not None:
-        head = "api_key=" + form_quote(api_key if isinstance(api_key, str) else js_string(api_key)) + "&"
+        head = "api_key=" + form_quote(api_key if isinstance(api_key, str) else to_string(api_key)) + "&"
     head += form_quote(parameter) + "="
     tail = "" if options is None else "&options=" + form_quote(options)
     return _FormShape(head, tail)

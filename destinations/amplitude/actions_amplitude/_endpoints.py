@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
-from actions._js import js_string
+from actions.js import to_string
 
 __all__ = [
     "API_VERSION",
@@ -72,7 +72,7 @@ def get_endpoint_by_region(name: str, region: object = None) -> str:
     urls = ENDPOINTS[name]
     # The region is looked up as an object key, which JavaScript turns into a string first: the
     # unvalidated setting ["europe"] still means Europe.
-    key = region if isinstance(region, str) else js_string(region)
+    key = region if isinstance(region, str) else to_string(region)
     return urls.get(key, urls[DEFAULT_REGION])
 
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from actions._js import UNDEFINED
+from actions.js import UNDEFINED
 
 from ._revenue import REVENUE_KEYS
 from ._time import js_truthy, session_id_ms, time_ms

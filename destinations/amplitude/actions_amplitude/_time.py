@@ -8,7 +8,7 @@ from typing import Final
 
 from actions._clock import get_clock
 from actions._dates import parse_date
-from actions._js import UNDEFINED
+from actions.js import UNDEFINED
 
 __all__ = ["format_session_id", "group_identify_time", "js_truthy", "session_id_ms", "time_ms"]
 

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import httpx
 from actions import Action, ExecuteInput, Field, RequestClient
-from actions._js import UNDEFINED
+from actions.js import UNDEFINED
 
 from . import _fields
 from ._endpoints import endpoint_for

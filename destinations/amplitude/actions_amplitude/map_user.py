@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import httpx
 from actions import Action, Batching, BatchInput, BatchResult, ExecuteInput, Field, RequestClient
-from actions._js import json_stringify
+from actions.js import json_stringify
 
 from . import _fields
 from ._batch import FORM_MAX_BYTES, USERMAP_MAX_ITEMS, FormAPI, upload_form_batch

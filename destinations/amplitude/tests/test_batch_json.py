@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions._js import UNDEFINED, json_stringify
+from actions.js import UNDEFINED, json_stringify
 from actions_amplitude._batch import object_json
 from hypothesis import given, settings
 from hypothesis import strategies as st

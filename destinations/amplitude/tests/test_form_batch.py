@@ -22,9 +22,9 @@ from actions import (
     RetryableError,
     use_clock,
 )
-from actions._js import json_stringify
 from actions._request import encode_form
 from actions.delivery import BatchOptions, Engine
+from actions.js import json_stringify
 from actions.testing import Reply, make_event, run_action, run_batch
 from actions_amplitude import destination
 from actions_amplitude._batch import (

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from actions import use_clock
-from actions._js import UNDEFINED
+from actions.js import UNDEFINED
 from actions_amplitude._endpoints import ENDPOINTS, get_endpoint_by_region
 from actions_amplitude._event import (
     apply_platform_rules,

@@ -28,7 +28,7 @@ from actions import (
     hookimpl,
     setting,
 )
-from actions._js import json_stringify
+from actions.js import json_stringify
 
 __all__ = ["SIGNATURE_HEADER", "WebhookSettings", "destination", "sign"]
 
