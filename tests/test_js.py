@@ -1,7 +1,34 @@
 from __future__ import annotations
 
+import math
+import re
+
 import pytest
-from actions.js import UNDEFINED, json_stringify, number_to_string, to_string, type_name
+from actions.js import (
+    LINE_TERMINATORS,
+    UNDEFINED,
+    WHITE_SPACE,
+    WHITE_SPACE_CLASS,
+    Undefined,
+    array_index,
+    from_utf16_units,
+    has_surrogate,
+    json_stringify,
+    member,
+    number_to_string,
+    object_keys,
+    spread,
+    string_to_number,
+    to_number,
+    to_primitive,
+    to_string,
+    to_utf16_units,
+    trim,
+    truthy,
+    type_name,
+    typeof,
+    utf16_len,
+)
 
 
 @pytest.mark.parametrize(
@@ -59,3 +86,112 @@ def test_type_words_match_the_reference_messages() -> None:
         "array",
         "object",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, False),
+        (0.0, False),
+        (float("nan"), False),
+        ("", False),
+        (None, False),
+        (False, False),
+        (UNDEFINED, False),
+        ("0", True),
+        (" ", True),
+        ({}, True),
+        ([], True),
+        (-1, True),
+    ],
+)
+def test_truthiness_follows_javascript(value: object, expected: bool) -> None:
+    assert truthy(value) is expected
+
+
+def test_an_undefined_kind_of_its_own_is_undefined_and_a_singleton() -> None:
+    class Absent(Undefined):
+        pass
+
+    assert Absent() is Absent() and Absent() is not UNDEFINED and Undefined() is UNDEFINED
+    assert typeof(Absent()) == "undefined" and not truthy(Absent())
+
+
+def test_typeof_calls_arrays_and_null_objects() -> None:
+    assert [typeof(v) for v in ("", 1, True, None, UNDEFINED, [], {})] == [
+        "string",
+        "number",
+        "boolean",
+        "object",
+        "undefined",
+        "object",
+        "object",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        (" 12 ", 12),
+        ("\ufeff\u30001e3\u2028", 1000),
+        (".5", 0.5),
+        ("0x1F", 31),
+        ("0X1F", 31),  # the mapping language's own copy used to read this as NaN
+        ("0b101", 5),
+        ("0o17", 15),
+        ("-Infinity", float("-inf")),
+        ("", 0),
+        ("\t", 0),
+    ],
+)
+def test_number_reads_strings_as_javascript_does(text: str, number: float) -> None:
+    assert to_number(text) == number
+    assert string_to_number(text) == number
+
+
+@pytest.mark.parametrize("text", ["inf", "nan", "1_000", "-0x10", "0x", "1e", "12px", "\x1c1"])
+def test_number_refuses_what_only_python_accepts(text: str) -> None:
+    assert math.isnan(string_to_number(text))
+
+
+def test_number_of_other_values() -> None:
+    assert to_number(True) == 1 and to_number(None) == 0 and math.isnan(to_number(UNDEFINED))
+    assert to_number([]) == 0 and to_number(["7"]) == 7 and math.isnan(to_number([1, 2]))
+    assert math.isnan(to_number({}))
+    assert to_number(2**53 + 1) == 2.0**53 and to_number(10**400) == math.inf
+    assert math.copysign(1, to_number("-0")) < 0  # -0 stays a (negative) double
+
+
+def test_to_primitive_prints_containers() -> None:
+    assert to_primitive([1, [2]]) == "1,2" and to_primitive({"a": 1}) == "[object Object]"
+    assert to_primitive(5) == 5
+
+
+def test_json_stringify_writes_keys_in_javascript_property_order() -> None:
+    assert json_stringify({"b": 1, "2": 2, "a": 3, "10": 4, "01": 5}) == '{"2":2,"10":4,"b":1,"a":3,"01":5}'
+    assert object_keys({"x": 1, "4294967295": 2, "3": 3}) == ["3", "x", "4294967295"]
+
+
+def test_strings_measure_and_trim_as_javascript_does() -> None:
+    assert trim("\u00a0\ufeff a \u3000\u2029") == "a"
+    assert trim("\x1c a \x85") == "\x1c a \x85"  # Python's isspace() characters JavaScript keeps
+    assert utf16_len("a😀") == 3
+    assert to_utf16_units("😀") == "\ud83d\ude00" and from_utf16_units("\ud83d\ude00") == "😀"
+    assert has_surrogate("a\ud800") and not has_surrogate("a😀")
+    assert all(c in WHITE_SPACE for c in "\u2000\u200a") and "\u200b" not in WHITE_SPACE
+    assert re.fullmatch(f"[{WHITE_SPACE_CLASS}]+", WHITE_SPACE)
+    assert "\u2028" in LINE_TERMINATORS and "\t" not in LINE_TERMINATORS
+
+
+def test_member_access_is_target_and_target_key() -> None:
+    assert member({"a": 1}, "a") == 1 and member({"a": 1}, "b") is UNDEFINED
+    assert member(0, "x") == 0 and member("", "length") == "" and member(None, "x") is None
+    assert member([5, 6], "1") == 6 and member([5, 6], "length") == 2 and member([5], "01") is UNDEFINED
+    assert member("a😀", "length") == 3 and member("a😀", "1") == "\ud83d"
+    assert member(True, "x") is UNDEFINED
+    assert array_index("7") == 7 and array_index("-1") == -1 and array_index("1.0") == -1
+
+
+def test_spread_copies_entries_items_and_code_units() -> None:
+    assert spread({"a": 1}) == {"a": 1} and spread([7, 8]) == {"0": 7, "1": 8}
+    assert spread("😀") == {"0": "\ud83d", "1": "\ude00"} and spread(5) == {} and spread(None) == {}

@@ -21,9 +21,18 @@ from dataclasses import dataclass
 from operator import eq, ge, gt, le, lt, ne
 from typing import Any, Final, Literal, TypeAlias, get_args
 
-from actions.js import UNDEFINED, number_to_string, to_string
+from actions.js import (
+    UNDEFINED,
+    has_surrogate,
+    member,
+    number_to_string,
+    string_to_number,
+    to_number,
+    to_string,
+    to_utf16_units,
+    trim,
+)
 
-from ._dates import _JS_SPACE, js_string_to_number
 from ._errors import SubscriptionError
 
 __all__ = [
@@ -576,8 +585,8 @@ class _Parser:
         text = token.value
         if (
             token.kind in ("string", "word")
-            and text.strip(_JS_SPACE)
-            and math.isfinite(js_string_to_number(text))
+            and trim(text)
+            and math.isfinite(string_to_number(text))
         ):
             return text
         raise _SyntaxError(
@@ -651,19 +660,6 @@ def _text(value: object) -> str:
     return to_string(UNDEFINED if value is None else value)
 
 
-def _js_to_number(value: object) -> float:
-    """JavaScript's ``Number(value)`` for the values a condition can hold."""
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if isinstance(value, int):
-        return _int_as_double(value)
-    if isinstance(value, float):
-        return value
-    if isinstance(value, str):
-        return js_string_to_number(value)
-    return math.nan  # undefined
-
-
 def _int_as_double(value: int) -> float:
     """The double JavaScript holds for an integer: the nearest one, or an infinity beyond the range."""
     try:
@@ -673,18 +669,11 @@ def _int_as_double(value: int) -> float:
 
 
 _SAFE_INTEGER: Final = 2**53
-_SURROGATE: Final = re.compile("[\ud800-\udfff]")
-_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
 
 
-def _astral_as_pair(match: re.Match[str]) -> str:
-    offset = ord(match.group()) - 0x10000
-    return chr(0xD800 + (offset >> 10)) + chr(0xDC00 + (offset & 0x3FF))
-
-
-def _utf16_units(text: str) -> str:
-    """``text`` with one character per UTF-16 code unit, the way JavaScript compares strings."""
-    return text if text.isascii() else _ASTRAL.sub(_astral_as_pair, text)
+def _js_to_number(value: object) -> float:
+    """``Number(value)`` of a condition's value, as a double; an absent value is ``undefined``."""
+    return float(to_number(UNDEFINED if value is None else value))
 
 
 # --- evaluation --------------------------------------------------------------------------------
@@ -700,49 +689,10 @@ def _split_path(name: str) -> tuple[str, ...]:
     return tuple(_PATH_SEGMENT.findall(name))
 
 
-def _array_index(key: str) -> int | None:
-    if key.isascii() and key.isdigit() and (key == "0" or key[0] != "0"):
-        return int(key)
-    return None
-
-
-def _string_member(text: str, key: str) -> Any:
-    """``text[key]`` in JavaScript: ``length`` and indexes count UTF-16 code units."""
-    units = text if text.isascii() else text.encode("utf-16-le", "surrogatepass")
-    size = len(units) if isinstance(units, str) else len(units) // 2
-    if key == "length":
-        return size
-    index = _array_index(key)
-    if index is None or index >= size:
-        return None
-    if isinstance(units, str):
-        return units[index]
-    return units[2 * index : 2 * index + 2].decode("utf-16-le", "surrogatepass")
-
-
 def _member(container: Any, key: str) -> Any:
-    """One step of the reference's ``get``: ``container && container[key]``, with ``None`` for undefined.
-
-    A falsy container (null, 0, NaN, "", false) is returned as is, as JavaScript's ``&&`` does.
-    Prototype members (``constructor``, ``toString``...) are not emulated.
-    """
-    if container is None or container is UNDEFINED:
-        return None
-    # Concrete types first: an isinstance() check against the Mapping ABC is comparatively slow.
-    if isinstance(container, list | tuple):
-        if key == "length":
-            return len(container)
-        index = _array_index(key)
-        return container[index] if index is not None and index < len(container) else None
-    if isinstance(container, str):
-        return _string_member(container, key) if container else container
-    if isinstance(container, Mapping):
-        return container.get(key)
-    if container is False:
-        return container
-    if isinstance(container, int | float) and (container == 0 or container != container):
-        return container
-    return None
+    """One step of the reference's ``get`` (``container && container[key]``), ``None`` for undefined."""
+    value = member(container, key)
+    return None if value is UNDEFINED else value
 
 
 def _path_getter(field: str, name: str) -> _Getter:
@@ -771,12 +721,12 @@ def _value_test(operator: str, expected: object) -> _Test:
     """The test one operator applies to the looked-up value (``None`` stands for missing), per §3.4."""
     text = _text(expected)
     number = _js_to_number(expected)
-    if operator in ("=", "!=") and _SURROGATE.search(text):
+    if operator in ("=", "!=") and has_surrogate(text):
         # JavaScript sees a surrogate pair written as two code points as the emoji it encodes.
-        units = _utf16_units(text)
+        units = to_utf16_units(text)
         if operator == "=":
-            return lambda actual: isinstance(actual, str) and _utf16_units(actual) == units
-        return lambda actual: not isinstance(actual, str) or _utf16_units(actual) != units
+            return lambda actual: isinstance(actual, str) and to_utf16_units(actual) == units
+        return lambda actual: not isinstance(actual, str) or to_utf16_units(actual) != units
     if operator == "=":
         return lambda actual: actual == text  # only an equal string is == a str
     if operator == "!=":
@@ -784,11 +734,11 @@ def _value_test(operator: str, expected: object) -> _Test:
     if operator in _NUMBER_COMPARISONS:
         return _number_test(_NUMBER_COMPARISONS[operator], number)
     if operator in _TEXT_TESTS:
-        if _SURROGATE.search(text):
+        if has_surrogate(text):
             # A lone surrogate can match half of an emoji in JavaScript: compare UTF-16 code units.
             test = _TEXT_TESTS[operator]
-            units = _utf16_units(text)
-            return lambda actual: isinstance(actual, str) and test(_utf16_units(actual), units)
+            units = to_utf16_units(text)
+            return lambda actual: isinstance(actual, str) and test(to_utf16_units(actual), units)
         if operator == "contains":
             return lambda actual: isinstance(actual, str) and text in actual
         if operator == "not_contains":
@@ -849,9 +799,9 @@ def _compile_condition(condition: Condition) -> _Predicate:
     if field is not None:
         # The hot path of every preset (`type = "track"`): one dict lookup and one comparison.
         text = _text(value)
-        if operator == "=" and not _SURROGATE.search(text):
+        if operator == "=" and not has_surrogate(text):
             return lambda event: event.get(field) == text
-        if operator == "!=" and not _SURROGATE.search(text):
+        if operator == "!=" and not has_surrogate(text):
             return lambda event: event.get(field) != text
         test = _value_test(operator, value)
         return lambda event: test(event.get(field))

@@ -9,7 +9,19 @@ output as there. Destinations use it too: it is public.
 from __future__ import annotations
 
 from ._json import json_stringify, object_keys
-from ._strings import WHITE_SPACE, WHITE_SPACE_CLASS, from_utf16_units, to_utf16_units, trim, utf16_len
+from ._objects import array_index, member, spread
+from ._strings import (
+    LINE_TERMINATORS,
+    WHITE_SPACE,
+    WHITE_SPACE_CLASS,
+    from_utf16_units,
+    has_surrogate,
+    to_utf16_units,
+    trim,
+    utf16_len,
+)
+
+# json_stringify, object_keys
 from ._values import (
     UNDEFINED,
     Undefined,
@@ -24,14 +36,19 @@ from ._values import (
 )
 
 __all__ = [
+    "LINE_TERMINATORS",
     "UNDEFINED",
     "WHITE_SPACE",
     "WHITE_SPACE_CLASS",
     "Undefined",
+    "array_index",
     "from_utf16_units",
+    "has_surrogate",
     "json_stringify",
+    "member",
     "number_to_string",
     "object_keys",
+    "spread",
     "string_to_number",
     "to_number",
     "to_primitive",

@@ -4,19 +4,84 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from ._values import UNDEFINED, number_to_string, to_string
 
 __all__ = ["json_stringify", "object_keys"]
 
-_encode_str: Callable[[str], str] = json.encoder.encode_basestring
+_encode_str: Final[Callable[[str], str]] = json.encoder.encode_basestring
+_MAX_SAFE: Final = 2**53
+_MAX_INDEX: Final = 2**32 - 2
 
 
 def _encode_str_escaping_surrogates(s: str) -> str:
     out = _encode_str(s)
     return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in out)
+
+
+def _array_index(key: str) -> int:
+    """The array index a property key denotes (JavaScript lists those keys first), or -1."""
+    if key.isdigit() and key.isascii() and (key == "0" or key[0] != "0"):
+        index = int(key)
+        return index if index <= _MAX_INDEX else -1
+    return -1
+
+
+# Object keys seen before: their JSON text with the colon, and their array index (or -1). Keys
+# repeat in every event of a batch, and writing them is a good part of writing an event.
+_KEYS: dict[str, tuple[str, int]] = {}
+_MAX_CACHED_KEYS: Final = 4096
+
+
+def _key(key: Any, enc: Callable[[str], str]) -> tuple[str, int]:
+    if type(key) is str and enc is _encode_str:
+        known = _KEYS.get(key)
+        if known is None:
+            known = (enc(key) + ":", _array_index(key))
+            if len(_KEYS) < _MAX_CACHED_KEYS:
+                _KEYS[key] = known
+        return known
+    text = key if isinstance(key, str) else to_string(key)
+    return enc(text) + ":", _array_index(text)
+
+
+def _object(value: Mapping[Any, Any], enc: Callable[[str], str]) -> str:
+    parts = []
+    indexed: list[tuple[int, str]] | None = None
+    keys = _KEYS if enc is _encode_str else {}
+    for key, item in value.items():
+        # The common value types are written directly: several times faster than the general path.
+        kind = type(item)
+        if kind is str:
+            text = enc(item)
+        elif item is None:
+            text = "null"
+        elif kind is bool:
+            text = "true" if item else "false"
+        elif kind is int and -_MAX_SAFE <= item <= _MAX_SAFE:
+            text = str(item)
+        elif kind is float and 1e-4 <= abs(item) < 1e16 and not item.is_integer():
+            text = repr(item)  # where Python's shortest repr is JavaScript's too
+        elif kind is dict:
+            text = _object(item, enc)
+        else:
+            written = _stringify(item, enc)
+            if written is None:  # undefined: the key is left out
+                continue
+            text = written
+        prefix, index = keys.get(key) or _key(key, enc)
+        if index < 0:
+            parts.append(prefix + text)
+        else:
+            if indexed is None:
+                indexed = []
+            indexed.append((index, prefix + text))
+    if indexed is not None:
+        indexed.sort(key=lambda entry: entry[0])
+        parts[:0] = [part for _, part in indexed]
+    return "{" + ",".join(parts) + "}"
 
 
 def _stringify(value: Any, enc: Callable[[str], str]) -> str | None:
@@ -34,16 +99,8 @@ def _stringify(value: Any, enc: Callable[[str], str]) -> str | None:
         if value != value or math.isinf(value):
             return "null"
         return number_to_string(value)
-    if isinstance(value, dict):
-        parts = []
-        items = value.items()
-        if any(type(k) is str and k[:1].isdigit() for k in value):
-            items = [(k, value[k]) for k in object_keys(value)]  # type: ignore[assignment]
-        for k, v in items:
-            text = _stringify(v, enc)
-            if text is not None:
-                parts.append(enc(k if isinstance(k, str) else to_string(k)) + ":" + text)
-        return "{" + ",".join(parts) + "}"
+    if isinstance(value, Mapping):
+        return _object(value, enc)
     if isinstance(value, list | tuple):
         return "[" + ",".join(_stringify(v, enc) or "null" for v in value) + "]"
     if value is UNDEFINED or callable(value):
@@ -51,27 +108,14 @@ def _stringify(value: Any, enc: Callable[[str], str]) -> str | None:
     raise TypeError(f"cannot serialise {type(value).__name__} as JSON")
 
 
-_MAX_INDEX: Final = 2**32 - 2
-
-
-def _is_array_index(key: Any) -> bool:
-    return (
-        type(key) is str
-        and key.isdigit()
-        and key.isascii()
-        and (key == "0" or key[0] != "0")
-        and int(key) <= _MAX_INDEX
-    )
-
-
-def object_keys(obj: dict[Any, Any]) -> list[Any]:
+def object_keys(obj: Mapping[Any, Any]) -> list[Any]:
     """``Object.keys(obj)``: integer-like keys in ascending order first, then the rest as inserted."""
     keys = list(obj)
-    indexes = [key for key in keys if _is_array_index(key)]
+    indexes = [key for key in keys if type(key) is str and _array_index(key) >= 0]
     if not indexes:
         return keys
     indexes.sort(key=int)
-    return indexes + [key for key in keys if not _is_array_index(key)]
+    return indexes + [key for key in keys if not (type(key) is str and _array_index(key) >= 0)]
 
 
 def json_stringify(value: Any) -> str | None:

@@ -132,8 +132,6 @@ def to_string(value: Any) -> str:
     return "[object Object]"
 
 
-
-
 def truthy(value: Any) -> bool:
     """JavaScript truthiness: ``0``, ``NaN``, ``''``, ``false``, ``null`` and ``undefined`` are falsy.
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from actions.js import UNDEFINED, object_keys, truthy
+from actions.js import UNDEFINED, member, object_keys, truthy
 
 from ._nodes import Node, detach
-from ._paths import js_property, split_path
+from ._paths import split_path
 from ._validate import is_directive
 
 __all__ = ["generate_object"]
@@ -54,7 +54,7 @@ class _Generator:
     def __init__(self, compile_node: Callable[[Any], Node]) -> None:
         self.compile_node = compile_node
         self.lines: list[str] = []
-        self.namespace: dict[str, Any] = {"U": UNDEFINED, "step": js_property, "detach": detach}
+        self.namespace: dict[str, Any] = {"U": UNDEFINED, "step": member, "detach": detach}
         self.paths: dict[tuple[str, ...], str] = {(): "p"}
         self.dict_flags: dict[str, str] = {}
         self.counter = 0
@@ -76,7 +76,7 @@ class _Generator:
             self.lines.append(f"    {flag} = type({parent}) is dict")
         name = self.fresh_name("v")
         key = repr(keys[-1])
-        # Under a missing object everything is missing too (js_property returns undefined as it
+        # Under a missing object everything is missing too (member returns undefined as it
         # is): the common non-dict case, answered without a call.
         missing_or_step = f"{parent} if {parent} is U else step({parent}, {key})"
         self.lines.append(f"    {name} = {parent}.get({key}, U) if {flag} else {missing_or_step}")

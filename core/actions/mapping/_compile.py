@@ -6,7 +6,7 @@ import marshal
 from functools import lru_cache
 from typing import Any, Final
 
-from actions.js import UNDEFINED, object_keys, to_utf16_units
+from actions.js import UNDEFINED, object_keys, spread, to_utf16_units
 
 from .._errors import MappingError
 from ._codegen import generate_object
@@ -150,17 +150,6 @@ def _object_keys(value: Any) -> list[Any]:
     return []
 
 
-def _spread(mapping: Any) -> dict[Any, Any]:
-    """``{...mapping}``: strings and arrays become index-keyed objects, other scalars ``{}``."""
-    if isinstance(mapping, dict):
-        return dict(mapping)
-    if isinstance(mapping, list | tuple):
-        return {str(i): item for i, item in enumerate(mapping)}
-    if isinstance(mapping, str):
-        return {str(i): unit for i, unit in enumerate(to_utf16_units(mapping))}
-    return {}
-
-
 def prepare_mapping(mapping: Any) -> Any:
     """The mapping the reference actually resolves (its ``getMappingToProcess``).
 
@@ -169,7 +158,7 @@ def prepare_mapping(mapping: Any) -> Any:
     """
     keys = _object_keys(mapping)
     if ROOT_DIRECTIVE_KEY not in keys or not isinstance(mapping, dict):
-        return _spread(mapping)
+        return spread(mapping)
     customer = {key: value for key, value in mapping.items() if key != ROOT_DIRECTIVE_KEY}
     container = mapping[ROOT_DIRECTIVE_KEY]
     container_keys = _object_keys(container)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from actions.js import Undefined, from_utf16_units, to_string, to_utf16_units
+from actions.js import Undefined, from_utf16_units, has_surrogate, to_string, to_utf16_units
 
 __all__ = [
     "MAX_REPLACE_RESULT",
@@ -42,10 +42,6 @@ def js_loose_not_empty(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return to_string(value) != ""
     return True  # an object becomes "[object Object]"
-
-
-def _has_surrogate(text: str) -> bool:
-    return not text.isascii() and any(0xD800 <= ord(c) <= 0xDFFF for c in text)
 
 
 _CANONICAL_CACHE: dict[str, str] = {}
@@ -121,7 +117,7 @@ def js_literal_replace(value: str, pattern: str, replacement: str, *, global_: b
     JavaScript's simple case canonicalisation, and ``$$``, ``$&``, ``$``` and ``$'`` in the
     replacement are interpreted (``$1`` stays literal: there are no capture groups).
     """
-    units = _has_surrogate(pattern)
+    units = has_surrogate(pattern)
     source = to_utf16_units(value) if units else value
     needle = pattern
     haystack = source

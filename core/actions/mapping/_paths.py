@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, Final
 
-from actions.js import UNDEFINED, to_string, to_utf16_units, truthy, utf16_len
+from actions.js import UNDEFINED, member, to_string
 
-__all__ = ["Getter", "get", "js_property", "make_getter", "path_getter", "split_path"]
+__all__ = ["Getter", "get", "make_getter", "path_getter", "split_path"]
 
 #: A compiled lookup: takes the object to read from and returns the value (or ``UNDEFINED``).
 Getter = Callable[[Any], Any]
@@ -32,43 +32,6 @@ def split_path(path: str) -> tuple[str, ...]:
     return _split_cached(path)
 
 
-def _array_index(key: str) -> int:
-    """The array index a property name denotes, or -1 (``"01"``, ``"-1"`` and ``"1.0"`` are not indexes)."""
-    if key.isdigit() and key.isascii() and (key == "0" or key[0] != "0"):
-        return int(key)
-    return -1
-
-
-def js_property(target: Any, key: str) -> Any:
-    """``target && target[key]`` in JavaScript, for JSON values.
-
-    A falsy ``target`` (``0``, ``''``, ``false``, ``null``, ``undefined``, ``NaN``) is returned as
-    it is; arrays and strings expose their indexes and ``length``; other properties are
-    ``UNDEFINED``.
-    """
-    kind = type(target)
-    if kind is dict:
-        return target.get(key, UNDEFINED)
-    if not truthy(target):
-        return target
-    if kind is list or kind is tuple:
-        if key == "length":
-            return len(target)
-        index = _array_index(key)
-        return target[index] if 0 <= index < len(target) else UNDEFINED
-    if kind is str:
-        if key == "length":
-            return utf16_len(target)
-        index = _array_index(key)
-        if index < 0:
-            return UNDEFINED
-        units = to_utf16_units(target)
-        return units[index] if index < len(units) else UNDEFINED
-    if isinstance(target, dict):
-        return target.get(key, UNDEFINED)
-    return UNDEFINED
-
-
 def get(obj: Any, path: str | Sequence[Any] | None) -> Any:
     """Read ``path`` from ``obj`` exactly as the reference's ``get`` does.
 
@@ -86,7 +49,7 @@ def get(obj: Any, path: str | Sequence[Any] | None) -> Any:
         keys = [key if isinstance(key, str) else to_string(key) for key in path]
     value = obj
     for key in keys:
-        value = js_property(value, key)
+        value = member(value, key)
     return value
 
 
@@ -98,10 +61,10 @@ def make_getter(keys: Sequence[str]) -> Getter:
     """A closure reading ``keys`` from its argument, specialised for the common depths.
 
     Plain dictionaries take the fast path (``dict.get``); anything else goes through
-    :func:`js_property` so the reference's quirks hold everywhere.
+    :func:`actions.js.member` so the reference's quirks hold everywhere.
     """
     missing = UNDEFINED
-    step = js_property
+    step = member
     count = len(keys)
     if count == 0:
         return _identity

@@ -86,55 +86,10 @@ def envelope(api_key: Any, events_json: Sequence[str], options: Mapping[str, Any
     return "{" + ",".join(parts) + "}"
 
 
-# JSON text of object keys seen before, with the colon: keys repeat in every event of a batch.
-_KEY_PREFIXES: dict[str, str] = {}
-_MAX_CACHED_KEYS: Final = 4096
-_MAX_SAFE_INTEGER: Final = 2**53
-_encode_string: Final[Callable[[str], str]] = json.encoder.encode_basestring
-
-
-def _object_json(value: Mapping[Any, Any]) -> str:
-    """``json_stringify`` of an object, writing the common value types directly (several times
-    faster than the general function, which the other values still go through)."""
-    parts = []
-    for key, item in value.items():
-        kind = type(item)
-        if kind is str:
-            text = _encode_string(item)
-        elif item is None:
-            text = "null"
-        elif kind is bool:
-            text = "true" if item else "false"
-        elif kind is int and -_MAX_SAFE_INTEGER <= item <= _MAX_SAFE_INTEGER:
-            text = str(item)
-        elif kind is float and 1e-4 <= abs(item) < 1e16 and not item.is_integer():
-            text = repr(item)  # where Python's shortest repr is JavaScript's too
-        elif kind is dict:
-            text = _object_json(item)
-        else:
-            written = json_stringify(item)
-            if written is None:  # undefined: the key is left out
-                continue
-            text = written
-        prefix = _KEY_PREFIXES.get(key) if type(key) is str else None
-        if prefix is None:
-            prefix = _encode_string(key if isinstance(key, str) else to_string(key)) + ":"
-            if type(key) is str and len(_KEY_PREFIXES) < _MAX_CACHED_KEYS:
-                _KEY_PREFIXES[key] = prefix
-        parts.append(prefix + text)
-    return "{" + ",".join(parts) + "}"
-
-
 def object_json(value: Mapping[Any, Any]) -> tuple[str, int]:
     """``json_stringify(value)`` of an object and its size in UTF-8 bytes."""
-    text = _object_json(value)
-    if text.isascii():
-        return text, len(text)
-    try:
-        return text, len(text.encode("utf-8"))
-    except UnicodeEncodeError:  # a lone surrogate: JSON.stringify escapes them all
-        text = json_stringify(value) or "{}"
-        return text, len(text.encode("utf-8"))
+    text = json_stringify(value) or "{}"
+    return text, len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 @dataclass

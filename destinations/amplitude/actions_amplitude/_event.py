@@ -7,10 +7,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from actions.js import UNDEFINED
+from actions.js import UNDEFINED, truthy
 
 from ._revenue import REVENUE_KEYS
-from ._time import js_truthy, session_id_ms, time_ms
+from ._time import session_id_ms, time_ms
 from ._user_agent import parse_user_agent_properties
 from ._user_properties import merge_utm_and_referrer
 
@@ -88,7 +88,7 @@ def apply_platform_rules(properties: dict[str, Any], library: object) -> None:
     platform = properties.get("platform")
     if isinstance(platform, str) and platform:
         properties["platform"] = normalise_platform(platform)
-    if library == "analytics.js" and not js_truthy(properties.get("platform")):
+    if library == "analytics.js" and not truthy(properties.get("platform")):
         properties["platform"] = "Web"
 
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Final, TypeGuard
 
-from ._time import js_truthy
+from actions.js import truthy
 
 __all__ = ["REVENUE_KEYS", "is_empty_product", "js_round", "revenue_properties"]
 
@@ -44,7 +44,7 @@ def revenue_properties(source: Mapping[str, Any]) -> dict[str, Any]:
         revenue = float(quantity) * float(price)
         if revenue.is_integer() and abs(revenue) < 2**53:
             revenue = int(revenue)
-    if not js_truthy(revenue):
+    if not truthy(revenue):
         return {}
     out: dict[str, Any] = {"revenue": revenue}
     revenue_type = source.get("revenueType")

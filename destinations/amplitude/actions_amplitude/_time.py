@@ -8,9 +8,9 @@ from typing import Final
 
 from actions._clock import get_clock
 from actions._dates import parse_date
-from actions.js import UNDEFINED
+from actions.js import UNDEFINED, truthy
 
-__all__ = ["format_session_id", "group_identify_time", "js_truthy", "session_id_ms", "time_ms"]
+__all__ = ["format_session_id", "group_identify_time", "session_id_ms", "time_ms"]
 
 # A plain decimal number written as a string ("1629213675449", "-1", "1700000000.5").
 _NUMERIC: Final = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
@@ -24,17 +24,6 @@ _ISO_UTC: Final = re.compile(
 )
 _EPOCH_ORDINAL: Final = _dt.date(1970, 1, 1).toordinal()
 _MS_PER_DAY: Final = 86_400_000
-
-
-def js_truthy(value: object) -> bool:
-    """JavaScript truthiness for JSON values: ``0``, ``""``, ``null`` and ``false`` are false."""
-    if value is None or value is False:
-        return False
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value == value and value != 0  # NaN is falsy too
-    if isinstance(value, str):
-        return value != ""
-    return True
 
 
 def _iso_utc_ms(text: str) -> int | None:
@@ -83,7 +72,7 @@ def time_ms(value: object) -> int | None:
     >>> time_ms("2021")  # a year, as the reference reads it
     1609459200000
     """
-    if not js_truthy(value):
+    if not truthy(value):
         return None
     return _epoch_ms(value, calendar_digits=True)
 
@@ -95,7 +84,7 @@ def session_id_ms(value: object) -> int | None:
     is 2021): the reference reads session ids so, and numbers as milliseconds without any seconds
     heuristic (``-1`` stays ``-1``).
     """
-    if not js_truthy(value):
+    if not truthy(value):
         return None
     return _epoch_ms(value)
 

@@ -16,18 +16,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
+from actions.js import LINE_TERMINATORS, trim
+
 __all__ = ["ParsedUserAgent", "clear_cache", "parse_user_agent", "parse_user_agent_properties"]
 
 # The reference parser looks at the first 255 UTF-16 code units of a longer user agent, after trimming it.
 _MAX_LENGTH: Final = 255
 _CACHE_SIZE: Final = 4096
-# JavaScript's whitespace (String.prototype.trim / \s), which differs from Python's str.strip().
-_JS_SPACE: Final = (
-    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
 # JavaScript's `.` stops at every line terminator, Python's only at "\n".
-_JS_DOT: Final = "[^\n\r\u2028\u2029]"
+_JS_DOT: Final = f"[^{LINE_TERMINATORS}]"
 
 _Pattern = re.Pattern[str]
 
@@ -139,10 +136,6 @@ def _tokens(*names: str) -> str:
 
 def _spaces_for_underscores(text: str) -> str:
     return text.replace("_", " ")
-
-
-def _js_trim(text: str) -> str:
-    return text.strip(_JS_SPACE)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -538,15 +531,15 @@ _DEVICES: Final[tuple[_Rule, ...]] = (
     *_vendor_rules("Sharp", _SMARTTV, r"\(dtv[);].+(aquos)"),
     _d(
         r"\b(roku)[\dx]*[)/]((?:dvp-)?[\d.]*)",
-        _Group(1, _js_trim, keep_empty=True),
-        _Group(2, _js_trim, keep_empty=True),
+        _Group(1, trim, keep_empty=True),
+        _Group(2, trim, keep_empty=True),
         _SMARTTV,
     ),
     # HbbTV: "(<capabilities>; <vendor>; <model>; ...)".
     _d(
         r"hbbtv/\d+\.\d+\.\d+ +\([\w ]*; *(\w[^;]*);([^;]*)",
-        _Group(1, _js_trim, keep_empty=True),
-        _Group(2, _js_trim, keep_empty=True),
+        _Group(1, trim, keep_empty=True),
+        _Group(2, trim, keep_empty=True),
         _SMARTTV,
     ),
     _d(r"\b(?:android tv|smart[- ]?tv|opera tv|tv; rv:)\b", None, None, _SMARTTV),
@@ -579,7 +572,7 @@ def _clip(user_agent: str) -> str:
         units = len(user_agent.encode("utf-16-le", errors="surrogatepass")) // 2
         if units <= _MAX_LENGTH:
             return user_agent
-    trimmed = user_agent.strip(_JS_SPACE)
+    trimmed = trim(user_agent)
     # Each code point is at least one unit: the first _MAX_LENGTH of them hold the cut.
     encoded = trimmed[:_MAX_LENGTH].encode("utf-16-le", errors="surrogatepass")[: 2 * _MAX_LENGTH]
     # A cut through a surrogate pair leaves its lone high half, as JavaScript's substring does.

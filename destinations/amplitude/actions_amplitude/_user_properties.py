@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ._time import js_truthy
+from actions.js import object_keys, spread, truthy
+
 from ._utm import convert_referrer_property, convert_utm_properties
 
 __all__ = [
@@ -23,40 +24,10 @@ _UTM_AND_REFERRER_KEYS: Final = ("utm_properties", "referrer")
 _OPERATION_FIELDS: Final = (("setOnce", "$setOnce"), ("setAlways", "$set"), ("add", "$add"))
 
 
-def _utf16_units(text: str) -> list[str]:
-    """A string's UTF-16 code units, as JavaScript indexes it (an emoji is two units)."""
-    data = text.encode("utf-16-le", "surrogatepass")
-    return [data[i : i + 2].decode("utf-16-le", "surrogatepass") for i in range(0, len(data), 2)]
-
-
-def _spread(value: object) -> dict[Any, Any]:
-    """What JavaScript's ``{...value}`` copies: an object's entries, an array's items or a string's
-    code units under their index; nothing for other values."""
-    if isinstance(value, Mapping):
-        return dict(value)
-    if isinstance(value, str):
-        return {str(i): unit for i, unit in enumerate(_utf16_units(value))}
-    if isinstance(value, list | tuple):
-        return {str(i): item for i, item in enumerate(value)}
-    return {}
-
-
-def _is_array_index(key: object) -> bool:
-    return (
-        isinstance(key, str)
-        and key.isascii()
-        and key.isdigit()
-        and (key == "0" or key[0] != "0")
-        and int(key) < 2**32 - 1
-    )
-
-
-def _js_key_order(obj: dict[Any, Any]) -> dict[Any, Any]:
+def _in_js_order(obj: dict[Any, Any]) -> dict[Any, Any]:
     """The object with JavaScript's key order: array-index keys first, ascending, then the rest."""
-    indexes = sorted((key for key in obj if _is_array_index(key)), key=int)
-    if not indexes:
-        return obj
-    return {**{key: obj[key] for key in indexes}, **{k: v for k, v in obj.items() if not _is_array_index(k)}}
+    keys = object_keys(obj)
+    return obj if keys == list(obj) else {key: obj[key] for key in keys}
 
 
 def merge_user_properties(*objects: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,11 +41,11 @@ def merge_user_properties(*objects: Mapping[str, Any]) -> dict[str, Any]:
     for current in objects:
         combined = {**merged, **current}
         for operation in _MERGED_OPERATIONS:
-            if js_truthy(merged.get(operation)) or js_truthy(current.get(operation)):
-                combined[operation] = _js_key_order(
-                    {**_spread(merged.get(operation)), **_spread(current.get(operation))}
+            if truthy(merged.get(operation)) or truthy(current.get(operation)):
+                combined[operation] = _in_js_order(
+                    {**spread(merged.get(operation)), **spread(current.get(operation))}
                 )
-        merged = _js_key_order(combined)
+        merged = _in_js_order(combined)
     return merged
 
 
@@ -105,7 +76,7 @@ def merge_utm_and_referrer(
     ``$set``/``$setOnce`` entries win (traits merged last); identifyUser lets UTM and referrer win.
     """
     has_utm = isinstance(utm_properties, Mapping) and bool(utm_properties)
-    if not has_utm and not js_truthy(referrer):
+    if not has_utm and not truthy(referrer):
         return None
     existing = {k: v for k, v in (user_properties or {}).items() if k not in _UTM_AND_REFERRER_KEYS}
     utm = convert_utm_properties({"utm_properties": utm_properties})

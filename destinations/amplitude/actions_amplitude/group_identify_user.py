@@ -7,11 +7,11 @@ from typing import Any, Final
 
 import httpx
 from actions import Action, ExecuteInput, Field, RequestClient
-from actions.js import UNDEFINED
+from actions.js import UNDEFINED, truthy
 
 from . import _fields
 from ._endpoints import endpoint_for
-from ._time import group_identify_time, js_truthy
+from ._time import group_identify_time
 from .identify_user import identify_form
 
 __all__ = ["action", "group_identification", "user_identification"]
@@ -56,7 +56,7 @@ async def perform(request: RequestClient, data: ExecuteInput[Any]) -> httpx.Resp
     group's properties. A failed association stops before the group call."""
     payload = data.payload
     min_id_length = payload.get("min_id_length")
-    if js_truthy(payload.get("user_id")) or js_truthy(payload.get("device_id")):
+    if truthy(payload.get("user_id")) or truthy(payload.get("device_id")):
         form = identify_form(data.settings, [user_identification(payload)], min_id_length)
         await request(endpoint_for("identify", data.settings), method="POST", form=form)
     form = identify_form(data.settings, [group_identification(payload)], min_id_length)

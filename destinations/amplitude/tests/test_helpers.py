@@ -18,7 +18,7 @@ from actions_amplitude._event import (
     normalise_platform,
 )
 from actions_amplitude._revenue import is_empty_product, js_round, revenue_properties
-from actions_amplitude._time import format_session_id, group_identify_time, js_truthy, session_id_ms, time_ms
+from actions_amplitude._time import format_session_id, group_identify_time, session_id_ms, time_ms
 from actions_amplitude._user_properties import (
     apply_operation_fields,
     compact,
@@ -167,14 +167,6 @@ def test_group_identify_time_defaults_to_now_and_is_null_when_unparsable() -> No
     assert group_identify_time("not a date") is None
     assert group_identify_time("2021-04-12T16:32:37.710Z") == 1618245157710
     assert group_identify_time("1629213675449") == 1629213675449
-
-
-@pytest.mark.parametrize(
-    ("value", "truthy"),
-    [(0, False), (0.0, False), ("", False), (None, False), (False, False), ("0", True), ({}, True)],
-)
-def test_js_truthy_follows_javascript(value: object, truthy: bool) -> None:
-    assert js_truthy(value) is truthy
 
 
 # --- platform, library, options ---------------------------------------------------------------------
