@@ -23,6 +23,7 @@ from actions.js import (
     to_primitive,
     to_string,
     to_utf16_units,
+    to_well_formed,
     trim,
     truthy,
     type_name,
@@ -195,3 +196,9 @@ def test_member_access_is_target_and_target_key() -> None:
 def test_spread_copies_entries_items_and_code_units() -> None:
     assert spread({"a": 1}) == {"a": 1} and spread([7, 8]) == {"0": 7, "1": 8}
     assert spread("😀") == {"0": "\ud83d", "1": "\ude00"} and spread(5) == {} and spread(None) == {}
+
+
+def test_well_formed_joins_pairs_and_replaces_lone_surrogates() -> None:
+    assert to_well_formed("a\ud83d\ude00b") == "a😀b"
+    assert to_well_formed("\ud800x\udfff") == "\ufffdx\ufffd"
+    assert to_well_formed("plain é") == "plain é"

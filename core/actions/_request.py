@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json as _json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypedDict
@@ -19,7 +18,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from actions.js import json_stringify, to_string
+from actions.js import json_stringify, to_string, to_well_formed
 
 from ._errors import HTTPError, NetworkError
 
@@ -89,17 +88,9 @@ def encode_form(fields: Mapping[str, Any]) -> str:
     return "&".join(parts)
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def usv(text: str) -> str:
-    """``text`` as a web API sees it: lone surrogates (JSON can carry them) become U+FFFD."""
-    return _LONE_SURROGATE.sub("\ufffd", text) if not text.isascii() else text
-
-
 def _form_quote(text: str) -> str:
     # quote_plus keeps "~" (URLSearchParams encodes it) and encodes "*" (which it keeps).
-    return quote_plus(usv(text), safe="*").replace("~", "%7E")
+    return quote_plus(to_well_formed(text), safe="*").replace("~", "%7E")
 
 
 def response_data(response: httpx.Response) -> Any:
@@ -324,7 +315,8 @@ class RequestClient:
         credentials = auth or self.defaults.get("auth")
         if credentials is not None:
             user, password = credentials
-            token = base64.b64encode(usv(f"{user or ''}:{password or ''}").encode()).decode("ascii")
+            pair = to_well_formed(f"{user or ''}:{password or ''}")
+            token = base64.b64encode(pair.encode()).decode("ascii")
             merged["authorization"] = f"Basic {token}"
         query = params if params is not None else self.defaults.get("params")
         target = httpx.URL(url)

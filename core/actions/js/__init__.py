@@ -17,6 +17,7 @@ from ._strings import (
     from_utf16_units,
     has_surrogate,
     to_utf16_units,
+    to_well_formed,
     trim,
     utf16_len,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "to_primitive",
     "to_string",
     "to_utf16_units",
+    "to_well_formed",
     "trim",
     "truthy",
     "type_name",

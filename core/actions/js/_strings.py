@@ -11,6 +11,7 @@ __all__ = [
     "from_utf16_units",
     "has_surrogate",
     "to_utf16_units",
+    "to_well_formed",
     "trim",
     "utf16_len",
 ]
@@ -67,3 +68,15 @@ def from_utf16_units(text: str) -> str:
 def has_surrogate(text: str) -> bool:
     """Whether ``text`` holds a surrogate code point (half of a UTF-16 pair, as JSON can carry)."""
     return not text.isascii() and any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+def to_well_formed(text: str) -> str:
+    """``text.toWellFormed()``: what Node's UTF-8 encoder and web APIs make of a string.
+
+    Surrogate pairs written as two code points become the character they encode; lone surrogates
+    (JSON can carry them) become U+FFFD.
+    """
+    if not has_surrogate(text):
+        return text
+    joined = from_utf16_units(text)
+    return "".join("\ufffd" if 0xD800 <= ord(char) <= 0xDFFF else char for char in joined)
