@@ -29,6 +29,7 @@ from actions.js import (
     type_name,
     typeof,
     utf16_len,
+    utf16_slice,
 )
 
 
@@ -202,3 +203,8 @@ def test_well_formed_joins_pairs_and_replaces_lone_surrogates() -> None:
     assert to_well_formed("a\ud83d\ude00b") == "a😀b"
     assert to_well_formed("\ud800x\udfff") == "\ufffdx\ufffd"
     assert to_well_formed("plain é") == "plain é"
+
+
+def test_utf16_slice_cuts_code_units() -> None:
+    assert utf16_slice("a😀b", 0, 2) == "a\ud83d" and utf16_slice("a😀b", 1, 3) == "😀"
+    assert utf16_slice("abc", 1) == "bc"

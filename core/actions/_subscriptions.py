@@ -671,7 +671,7 @@ def _int_as_double(value: int) -> float:
 _SAFE_INTEGER: Final = 2**53
 
 
-def _js_to_number(value: object) -> float:
+def _as_number(value: object) -> float:
     """``Number(value)`` of a condition's value, as a double; an absent value is ``undefined``."""
     return float(to_number(UNDEFINED if value is None else value))
 
@@ -689,7 +689,7 @@ def _split_path(name: str) -> tuple[str, ...]:
     return tuple(_PATH_SEGMENT.findall(name))
 
 
-def _member(container: Any, key: str) -> Any:
+def _step(container: Any, key: str) -> Any:
     """One step of the reference's ``get`` (``container && container[key]``), ``None`` for undefined."""
     value = member(container, key)
     return None if value is UNDEFINED else value
@@ -704,14 +704,14 @@ def _path_getter(field: str, name: str) -> _Getter:
             container = event.get(field)
             if type(container) is dict:
                 return container.get(key)
-            return _member(container, key)
+            return _step(container, key)
 
         return get_one
 
     def get_path(event: Mapping[str, Any]) -> Any:
         value = event.get(field)
         for key in keys:
-            value = value.get(key) if type(value) is dict else _member(value, key)
+            value = value.get(key) if type(value) is dict else _step(value, key)
         return value
 
     return get_path
@@ -720,7 +720,7 @@ def _path_getter(field: str, name: str) -> _Getter:
 def _value_test(operator: str, expected: object) -> _Test:
     """The test one operator applies to the looked-up value (``None`` stands for missing), per §3.4."""
     text = _text(expected)
-    number = _js_to_number(expected)
+    number = _as_number(expected)
     if operator in ("=", "!=") and has_surrogate(text):
         # JavaScript sees a surrogate pair written as two code points as the emoji it encodes.
         units = to_utf16_units(text)
@@ -942,7 +942,7 @@ def _literal(value: ConditionValue | None) -> str:
 
 
 def _number_literal(value: object) -> str:
-    number = _js_to_number(value)
+    number = _as_number(value)
     if not math.isfinite(number):
         raise SubscriptionError(f"Cannot write {value!r} as an FQL number")
     return number_to_string(int(number) if number.is_integer() and abs(number) <= 2**53 else number)

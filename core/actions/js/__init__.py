@@ -20,6 +20,7 @@ from ._strings import (
     to_well_formed,
     trim,
     utf16_len,
+    utf16_slice,
 )
 
 # json_stringify, object_keys
@@ -61,4 +62,5 @@ __all__ = [
     "type_name",
     "typeof",
     "utf16_len",
+    "utf16_slice",
 ]

@@ -14,6 +14,7 @@ __all__ = [
     "to_well_formed",
     "trim",
     "utf16_len",
+    "utf16_slice",
 ]
 
 #: ``WhiteSpace`` and ``LineTerminator`` code points: what ``trim()`` strips and ``\s`` matches.
@@ -40,6 +41,14 @@ def utf16_len(text: str) -> int:
     if text.isascii():
         return len(text)
     return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
+def utf16_slice(text: str, start: int, end: int | None = None) -> str:
+    """``text.slice(start, end)`` for non-negative indexes: counted in UTF-16 code units, so a cut
+    through a surrogate pair leaves its lone half, as in JavaScript."""
+    if text.isascii():
+        return text[start:end]
+    return from_utf16_units(to_utf16_units(text)[start:end])
 
 
 def to_utf16_units(text: str) -> str:

@@ -137,7 +137,7 @@ class _Compiler:
 _COMPILERS: Final = {True: _Compiler(codegen=True), False: _Compiler(codegen=False)}
 
 
-def _object_keys(value: Any) -> list[Any]:
+def _own_keys(value: Any) -> list[Any]:
     """``Object.keys(value)`` for a JSON value (throws for null, like JavaScript)."""
     if value is None or value is UNDEFINED:
         raise MappingError("Cannot convert undefined or null to object", kind="TypeError")
@@ -156,12 +156,12 @@ def prepare_mapping(mapping: Any) -> Any:
     Copies the top level, and for a root directive (``__segment_internal_directive``) injects
     the other keys as that directive's ``mapping``. The caller's mapping is never modified.
     """
-    keys = _object_keys(mapping)
+    keys = _own_keys(mapping)
     if ROOT_DIRECTIVE_KEY not in keys or not isinstance(mapping, dict):
         return spread(mapping)
     customer = {key: value for key, value in mapping.items() if key != ROOT_DIRECTIVE_KEY}
     container = mapping[ROOT_DIRECTIVE_KEY]
-    container_keys = _object_keys(container)
+    container_keys = _own_keys(container)
     if len(container_keys) > 1:
         raise MappingError("The root mapping must only have a single directive object")
     if not container_keys:

@@ -55,7 +55,7 @@ __all__ = [
     "FormAPI",
     "envelope",
     "form_quote",
-    "object_json",
+    "sized_json",
     "upload_batch",
     "upload_form_batch",
 ]
@@ -86,7 +86,7 @@ def envelope(api_key: Any, events_json: Sequence[str], options: Mapping[str, Any
     return "{" + ",".join(parts) + "}"
 
 
-def object_json(value: Mapping[Any, Any]) -> tuple[str, int]:
+def sized_json(value: Mapping[Any, Any]) -> tuple[str, int]:
     """``json_stringify(value)`` of an object and its size in UTF-8 bytes."""
     text = json_stringify(value) or "{}"
     return text, len(text) if text.isascii() else len(text.encode("utf-8"))
@@ -444,7 +444,7 @@ def _group_events(uploads: Sequence[EventUpload | IntegrationError], outcomes: _
         if group is None:
             group = groups[key] = _Group(upload.url, upload.options)
         for event in upload.events:
-            text, size = object_json(event)
+            text, size = sized_json(event)
             group.events.append(_Event(index, event, text, size))
     return list(groups.values())
 
@@ -742,7 +742,7 @@ async def upload_form_batch(request: RequestClient, data: BatchInput[Any], api: 
         except IntegrationError as error:
             results[index] = Failed(error)
             continue
-        text = object_json(item)[0] if isinstance(item, Mapping) else json_stringify(item) or "null"
+        text = sized_json(item)[0] if isinstance(item, Mapping) else json_stringify(item) or "null"
         encoded = form_quote(text)
         groups.setdefault(api.options(payload.get("min_id_length")), []).append(_FormItem(index, encoded))
     api_key = setting_value(data.settings, "apiKey")

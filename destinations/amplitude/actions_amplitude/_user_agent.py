@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
-from actions.js import LINE_TERMINATORS, trim
+from actions.js import LINE_TERMINATORS, trim, utf16_len, utf16_slice
 
 __all__ = ["ParsedUserAgent", "clear_cache", "parse_user_agent", "parse_user_agent_properties"]
 
@@ -568,15 +568,11 @@ def _clip(user_agent: str) -> str:
     if len(user_agent) <= _MAX_LENGTH:
         if user_agent.isascii():
             return user_agent
-        # surrogatepass: a lone surrogate (JSON can carry one) is one UTF-16 unit, as in JavaScript.
-        units = len(user_agent.encode("utf-16-le", errors="surrogatepass")) // 2
-        if units <= _MAX_LENGTH:
+        if utf16_len(user_agent) <= _MAX_LENGTH:
             return user_agent
     trimmed = trim(user_agent)
     # Each code point is at least one unit: the first _MAX_LENGTH of them hold the cut.
-    encoded = trimmed[:_MAX_LENGTH].encode("utf-16-le", errors="surrogatepass")[: 2 * _MAX_LENGTH]
-    # A cut through a surrogate pair leaves its lone high half, as JavaScript's substring does.
-    return encoded.decode("utf-16-le", errors="surrogatepass")
+    return utf16_slice(trimmed[:_MAX_LENGTH], 0, _MAX_LENGTH)
 
 
 def parse_user_agent(user_agent: str) -> ParsedUserAgent:

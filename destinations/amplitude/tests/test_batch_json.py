@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.js import UNDEFINED, json_stringify
-from actions_amplitude._batch import object_json
+from actions_amplitude._batch import sized_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +35,7 @@ _VALUES = st.recursive(_SCALARS, _containers, max_leaves=20)
 @settings(max_examples=600, deadline=None)
 @given(st.dictionaries(_KEYS, _VALUES, max_size=8))
 def test_object_json_is_json_stringify_and_measures_utf8_bytes(value: dict[Any, Any]) -> None:
-    text, size = object_json(value)
+    text, size = sized_json(value)
     assert text == json_stringify(value)
     assert size == len(text.encode("utf-8"))
 
@@ -43,11 +43,11 @@ def test_object_json_is_json_stringify_and_measures_utf8_bytes(value: dict[Any, 
 def test_numbers_are_written_as_javascript_writes_them() -> None:
     event = {"a": 1.0, "b": -0.0, "c": 1e-7, "d": 2**53 + 1, "e": 0.1, "f": float("nan"), "g": True, "h": 5}
     assert (
-        object_json(event)[0] == '{"a":1,"b":0,"c":1e-7,"d":9007199254740992,"e":0.1,"f":null,"g":true,"h":5}'
+        sized_json(event)[0] == '{"a":1,"b":0,"c":1e-7,"d":9007199254740992,"e":0.1,"f":null,"g":true,"h":5}'
     )
 
 
 def test_undefined_values_are_left_out_and_lone_surrogates_escaped() -> None:
-    text, size = object_json({"gone": UNDEFINED, "s": "a\ud800b", "list": [UNDEFINED]})
+    text, size = sized_json({"gone": UNDEFINED, "s": "a\ud800b", "list": [UNDEFINED]})
     assert text == '{"s":"a\\ud800b","list":[null]}'
     assert size == len(text)

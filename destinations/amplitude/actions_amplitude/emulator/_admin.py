@@ -47,7 +47,7 @@ def basic_credentials(headers: Mapping[str, str]) -> tuple[str, str] | None:
     return (api_key, secret_key) if colon else None
 
 
-def _truthy(value: object) -> bool:
+def _flag(value: object) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
@@ -110,7 +110,7 @@ def post_deletions(state: State, api_key: str, body: bytes, now_ms: int) -> Repl
         return error_reply(400, f"Too many ids: at most {MAX_DELETION_IDS} per request")
     requester = request.get("requester")
     requester = requester if isinstance(requester, str) else None
-    ignore_invalid = _truthy(request.get("ignore_invalid_id"))
+    ignore_invalid = _flag(request.get("ignore_invalid_id"))
 
     today = utc_day(now_ms)
     day = (date.fromisoformat(today) + timedelta(days=_SCHEDULE_AFTER_DAYS)).isoformat()
