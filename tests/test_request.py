@@ -161,3 +161,35 @@ def test_lone_surrogates_become_replacement_characters_in_forms_and_credentials(
 
     _run(go())
     assert seen[0].headers["authorization"] == "Basic a++/vTpz"
+
+
+def test_a_read_response_is_freed_without_the_cyclic_collector() -> None:
+    """An httpx response and its stream refer to each other, and through the stream to the request
+    and its body: left alone, each request body (up to megabytes) stays in memory until the cyclic
+    collector runs. The session ends that cycle once the body is read."""
+    import gc
+    import sys
+    import weakref
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent / "delivery"))
+    from http_fakes import local_server
+
+    async def go(url: str) -> tuple[weakref.ref[httpx.Response], weakref.ref[httpx.Request], bytes]:
+        async with HttpSession() as session:
+            request = httpx.Request("POST", url, content=b"x" * 600_000)
+            response = await session.send(request)
+            body = response.content
+            refs = weakref.ref(response), weakref.ref(request)
+            del request, response
+            return refs[0], refs[1], body
+
+    gc.collect()
+    gc.disable()
+    try:
+        with local_server() as server:
+            response_ref, request_ref, body = _run(go(server.url))
+        assert body is not None
+        assert response_ref() is None and request_ref() is None
+    finally:
+        gc.enable()

@@ -242,6 +242,10 @@ class HttpSession:
             response._content = b"".join(chunks)
         finally:
             await response.aclose()
+            # The response and its stream refer to each other, and through the stream to the
+            # request and its body (up to megabytes): only the cyclic collector would free them.
+            # A stream of the content read ends the cycle, so reference counting frees them now.
+            response.stream = httpx.ByteStream(getattr(response, "_content", b""))
         return response
 
     def _too_large(self, response: httpx.Response) -> NetworkError:
