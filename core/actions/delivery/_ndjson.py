@@ -30,6 +30,7 @@ from actions.js import type_name
 
 from .._errors import ConfigurationError
 from ._checkpoint import Checkpoint, InputPosition
+from ._loads import loads
 from ._sources import Outcome, RawChunk, Record, SourceOptions, SourceSpec
 
 __all__ = [
@@ -156,7 +157,7 @@ def records_from_value(value: Any, line: int | None = None, raw: str | bytes | N
 def parse_line(text: str | bytes, line: int | None = None) -> list[Record]:
     """Parse one NDJSON line into records (none for a blank line)."""
     try:
-        value = json.loads(text)
+        value = loads(text)
     except RecursionError:  # deeper than the parser itself goes
         return [_too_deep(line, text)]
     except ValueError as exc:
