@@ -86,7 +86,13 @@ def test_batch_key_tells_apart_values_that_python_equates() -> None:
     assert batch_key({}, ["a"]) == batch_key({"a": None}, ["a"])
 
 
-def test_payload_size_is_compact_json_and_never_less_than_its_utf8_bytes() -> None:
+def test_payload_size_is_compact_utf8_json() -> None:
     assert payload_size({"a": 1, "b": [True, None]}) == len(b'{"a":1,"b":[true,null]}')
     for text in ("é", "日本", "😀", "plain"):
-        assert payload_size({"a": text}) >= len(f'{{"a":"{text}"}}'.encode())
+        assert payload_size({"a": text}) == len(f'{{"a":"{text}"}}'.encode())
+
+
+def test_payload_size_measures_what_orjson_refuses_too() -> None:
+    assert payload_size({"n": 2**70}) == len(b'{"n":1180591620717411303424}')
+    assert payload_size({"s": "a\ud800"}) == len(b'{"s":"a\\ud800"}')
+    assert payload_size({1: "x"}) == len(b'{"1":"x"}')

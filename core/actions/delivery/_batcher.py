@@ -8,6 +8,8 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
+import orjson
+
 from .._action import Batching
 
 __all__ = ["BatchLimits", "Batcher", "batch_key", "payload_size"]
@@ -53,12 +55,18 @@ _SIZER: Final = json.JSONEncoder(separators=(",", ":"), default=str)
 
 
 def payload_size(payload: Any) -> int:
-    """An upper bound of the bytes of ``payload`` as compact UTF-8 JSON: what batches are sized by.
+    """The bytes of ``payload`` as compact UTF-8 JSON: what batches are sized by.
 
-    ASCII-escaped JSON is measured (``\\u00e9`` for ``é``): never smaller than the UTF-8 text,
-    and about a fifth faster to compute, which matters once per event.
+    Measured once per event, so with orjson (several times faster than the json module). Its
+    numbers may be spelled a few bytes apart from JavaScript's (``1e16``); a destination with a
+    hard limit measures the bodies it really sends, as Amplitude does. What orjson refuses
+    (integers beyond 64 bits, lone surrogates, keys that are not strings) is measured as
+    ASCII-escaped JSON, which is never smaller than the UTF-8 text.
     """
-    return len(_SIZER.encode(payload))
+    try:
+        return len(orjson.dumps(payload, default=str))
+    except TypeError:
+        return len(_SIZER.encode(payload))
 
 
 def batch_key(payload: Mapping[str, Any], keys: Sequence[str]) -> tuple[Hashable, ...]:
