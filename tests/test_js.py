@@ -31,6 +31,8 @@ from actions.js import (
     utf16_len,
     utf16_slice,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize(
@@ -208,3 +210,43 @@ def test_well_formed_joins_pairs_and_replaces_lone_surrogates() -> None:
 def test_utf16_slice_cuts_code_units() -> None:
     assert utf16_slice("a😀b", 0, 2) == "a\ud83d" and utf16_slice("a😀b", 1, 3) == "😀"
     assert utf16_slice("abc", 1) == "bc"
+
+
+def _exact_json(value: object) -> str | None:
+    """JSON.stringify by the exact writer alone (what json_stringify does when orjson is not used)."""
+    from actions.js import _json
+
+    text = _json._stringify(value, _json._encode_str)
+    if text is not None and not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = _json._stringify(value, _json._encode_str_escaping_surrogates)
+    return text
+
+
+_JSON_FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1.0, 100.0, 1e-5, 1e-7, 1e16, 1e16 - 2, 1e21, 123.456, 2.0**53, 5e-324]),
+)
+_JSON_INTEGERS = st.one_of(st.integers(), st.sampled_from([2**53, 2**53 + 1, -(2**53) - 1, 2**63, 10**21]))
+_JSON_TEXT = st.one_of(
+    st.text(alphabet=st.characters(codec=None), max_size=12),  # lone surrogates included
+    st.sampled_from(["\b\f\n\r\t\x00\x1f\x7f", "\u2028\u2029", "1.0, ", "2e5", '"0":', "</script>", "😀"]),
+)
+_JSON_KEYS = st.one_of(_JSON_TEXT, st.sampled_from(["0", "1", "10", "01", "4294967295", "a1"]), st.integers())
+_JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), _JSON_INTEGERS, _JSON_FLOATS, _JSON_TEXT, st.just(UNDEFINED)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.lists(children, max_size=3).map(tuple),
+        st.dictionaries(_JSON_KEYS, children, max_size=5),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_JSON_VALUES)
+def test_json_stringify_writes_what_the_exact_writer_writes(value: object) -> None:
+    assert json_stringify(value) == _exact_json(value)

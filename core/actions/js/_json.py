@@ -7,6 +7,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+import orjson
+
 from ._values import UNDEFINED, number_to_string, to_string
 
 __all__ = ["json_stringify", "object_keys"]
@@ -118,6 +120,41 @@ def object_keys(obj: Mapping[Any, Any]) -> list[Any]:
     return indexes + [key for key in keys if not (type(key) is str and _array_index(key) >= 0)]
 
 
+# orjson writes most JSON byte for byte as JSON.stringify does, several times faster. It refuses
+# integers beyond 2**53 (OPT_STRICT_INTEGER), which JavaScript rounds. Where else it may differ,
+# its output shows it once reduced to a shape (0 stays "0", other digits become "1", "e" stays,
+# signs become "+", the bytes around values become ",", quotes and dots stay, all else a space):
+# - ".0," or a final ".0": an integral float (orjson: 100.0 and -0.0; JavaScript: 100 and 0);
+# - "1e+1": an exponent (orjson: 1e-6 and 1e+16; JavaScript: 0.000001 and every digit), since
+#   orjson writes neither a mantissa ending in 0 nor an exponent starting with 0;
+# - ',"0' or ',"1': a key starting with a digit, maybe an array index, which JavaScript writes first.
+# Strings that happen to look so (a UUID's "9e-1") only cost the exact path.
+_SHAPE: Final = bytes(
+    0x30 if byte == 0x30
+    else 0x31 if 0x31 <= byte <= 0x39
+    else 0x65 if byte in b"eE"
+    else 0x2B if byte in b"+-"
+    else 0x2C if byte in b",{}[]"
+    else byte if byte in b'."'
+    else 0x20
+    for byte in range(256)
+)
+_SUSPECT: Final = (b".0,", b"1e+1", b',"0', b',"1')
+
+
+def _orjson(value: Any) -> str | None:
+    """``value`` written by orjson when that is certainly what JSON.stringify writes, else None."""
+    try:
+        # Refuses undefined, lone surrogates, keys that are not strings and unsafe integers.
+        data = orjson.dumps(value, option=orjson.OPT_STRICT_INTEGER)
+    except TypeError:
+        return None
+    shape = data.translate(_SHAPE)
+    if shape.endswith(b".0") or any(suspect in shape for suspect in _SUSPECT):
+        return None
+    return data.decode("utf-8")
+
+
 def json_stringify(value: Any) -> str | None:
     """``JSON.stringify(value)``: compact, non-ASCII kept, lone surrogates escaped, keys in
     JavaScript's property order (integer-like keys first, ascending).
@@ -125,6 +162,9 @@ def json_stringify(value: Any) -> str | None:
     Returns ``None`` where JavaScript returns ``undefined`` (``value`` is :data:`UNDEFINED`).
     Object keys that are undefined are dropped; undefined array items become ``null``.
     """
+    text = _orjson(value)
+    if text is not None:
+        return text
     text = _stringify(value, _encode_str)
     if text is not None and not text.isascii():
         try:
