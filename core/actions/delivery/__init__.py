@@ -31,6 +31,8 @@ from ._deadletter import (
 )
 from ._dispatch import INTERRUPTED, ExchangeObserver
 from ._engine import DeadLetterSink, Engine
+from ._iterable import IterableSource
+from ._knobs import Knob, knobs
 from ._ndjson import (
     INVALID_JSON,
     LINE_TOO_LONG,
@@ -42,7 +44,7 @@ from ._ndjson import (
     read_events,
     records_from_value,
 )
-from ._options import BatchOptions, Knob, Lane, Limits, RunOptions, knobs
+from ._options import BatchOptions, Lane, Limits, RunOptions
 from ._pipeline import (
     DestinationConfig,
     Pipeline,
@@ -68,7 +70,6 @@ from ._retry import (
 )
 from ._routes import NO_SUBSCRIPTION, Route
 from ._sources import (
-    IterableSource,
     Outcome,
     ParallelSource,
     RawChunk,
