@@ -9,11 +9,11 @@
     report = asyncio.run(engine.run(read_events("events.ndjson")))
 
 The stages, each in one module: sources (``_sources``: the :class:`Source` seam; ``_ndjson``:
-files and stdin; ``_deadletter``: dead letters, and reading them back), routing and preparing
-(``_routes``), dispatch per destination lane (``_dispatch``: batching, concurrency, the
-:class:`RetryPolicy`'s decisions, per-user order, spilling a backlog to disk), outcomes
-(``_outcomes``: counts, dead letters, settle callbacks) and the engine, which owns only the
-lifecycle (``_engine``). ``actions run`` and ``actions replay`` are thin wrappers around
+files and stdin; ``_iterable``: Python iterables; ``_deadletter``: dead letters, and reading them
+back), routing and preparing (``_routes``), dispatch per destination lane (``_dispatch``:
+batching, concurrency, the :class:`RetryPolicy`'s decisions, per-user order, spilling a backlog
+to disk), outcomes (``_outcomes``: counts, dead letters, settle callbacks) and the engine, which
+owns only the lifecycle (``_engine``). ``actions run`` and ``actions replay`` are thin wrappers around
 :class:`Engine`; see ``docs/running.md`` and ``docs/architecture.md``.
 """
 
