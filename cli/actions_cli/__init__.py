@@ -45,7 +45,8 @@ _register_commands()
 
 def main() -> None:
     """Console-script entry point: add plugin commands, then run."""
-    from actions import PluginLoadError, get_registry
+    from actions import PluginLoadError
+    from actions.runtime import get_registry
 
     try:
         registry = get_registry()
