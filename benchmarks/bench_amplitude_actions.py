@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable
 
 import httpx
-from actions import HttpSession, use_clock
+from actions import use_clock
+from actions.runtime import HttpSession
 from actions.testing import make_event
 from actions_amplitude import destination
 from actions_amplitude.log_event_v2 import build_upload as build_v2

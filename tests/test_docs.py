@@ -5,7 +5,8 @@ that need a network, or show a shell session). A block preceded by ``<!-- file: 
 also written to PATH (relative to the page's scratch folder) before it runs: the tutorial's
 files land in the package it scaffolded, whose own tests then run as the tutorial says. No block,
 run or not, imports a private module (``actions._x``, ``actions.delivery._x``...): what the docs
-show is what users may rely on.
+show is what users may rely on. Nor do the destinations in this repository (code and tests) or
+the scaffold's templates: they are what authors copy.
 """
 
 from __future__ import annotations
@@ -101,3 +102,31 @@ def test_docs_import_only_public_modules(page: Path) -> None:
         for name in private_imports(match.group("code"))
     ]
     assert found == [], "docs import private modules; use the public API:\n" + "\n".join(found)
+
+
+#: What destination authors write or copy: our destinations (code and tests) and ``actions init``'s templates.
+AUTHOR_FILES = sorted(
+    [*ROOT.glob("destinations/*/**/*.py"), *ROOT.glob("cli/actions_cli/templates/**/*.py.tmpl")]
+)
+_PLACEHOLDER = re.compile(r"\{\{\s*\w+\s*\}\}")
+
+
+def core_private_imports(code: str) -> list[str]:
+    """The private parts of the core (``actions._x``...) that ``code`` imports (not a package's own)."""
+    return [name for name in private_imports(code) if name.split(".")[0] == "actions"]
+
+
+def test_the_author_file_check_finds_what_it_must() -> None:
+    code = "from actions import _registry\nfrom actions_amplitude._batch import x\nfrom {{pkg}}._y import z"
+    assert core_private_imports(_PLACEHOLDER.sub("pkg", code)) == ["actions._registry"]
+    assert any(path.suffix == ".tmpl" for path in AUTHOR_FILES)
+    assert any("webhook" in path.parts for path in AUTHOR_FILES)
+
+
+def test_destinations_and_the_scaffold_import_only_the_public_core() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in AUTHOR_FILES
+        for name in core_private_imports(_PLACEHOLDER.sub("pkg", path.read_text(encoding="utf-8")))
+    ]
+    assert found == [], "private core modules imported; use the public ones:\n" + "\n".join(found)

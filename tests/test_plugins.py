@@ -12,14 +12,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from actions import (
-    ConfigurationError,
-    Destination,
-    PluginLoadError,
-    Registry,
-    UnknownDestinationError,
-    hookimpl,
-)
+from actions import ConfigurationError, Destination, PluginLoadError, UnknownDestinationError, hookimpl
+from actions.runtime import Registry
 from actions_webhook import destination as webhook
 
 BIN = Path(sys.executable).parent

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import base64
 
-from actions import Redactor
+from actions.runtime import Redactor
 
 
 def test_secret_values_are_replaced_wherever_they_appear() -> None:

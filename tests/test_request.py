@@ -6,8 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from actions import HTTPError, HttpSession, NetworkError, RequestClient
+from actions import HTTPError, NetworkError, RequestClient
 from actions._request import encode_form, response_data
+from actions.runtime import HttpSession
 
 
 def _run(coro: Any) -> Any:

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from actions import ConfigurationError, Registry
+from actions import ConfigurationError
 from actions import _registry as registry_module
+from actions.runtime import Registry
 from actions_cli import cli
 from click.testing import CliRunner
 

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from actions import PluginLoadError, Registry
+from actions import PluginLoadError
 from actions import _registry as registry_module
 from actions.delivery import iter_dead_letters
+from actions.runtime import Registry
 from click.testing import CliRunner, Result
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "delivery"))

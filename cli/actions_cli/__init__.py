@@ -45,12 +45,11 @@ _register_commands()
 
 def main() -> None:
     """Console-script entry point: add plugin commands, then run."""
-    from actions import PluginLoadError, get_registry
+    from actions import PluginLoadError
+    from actions.runtime import get_registry
 
     try:
-        registry = get_registry()
-    except PluginLoadError as exc:
+        get_registry().add_commands(cli)
+    except PluginLoadError as exc:  # strict mode (ACTIONS_STRICT_PLUGINS)
         fail(str(exc), EXIT_CONFIG)
-    for impl in registry.pm.hook.register_commands.get_hookimpls():
-        impl.function(cli=cli)
     cli()

@@ -6,8 +6,9 @@ import asyncio
 import logging
 
 import click
-from actions import AuthenticationFailed, HttpSession, InvalidAuthenticationError, NetworkError, get_registry
+from actions import AuthenticationFailed, InvalidAuthenticationError, NetworkError
 from actions.delivery import DestinationConfig
+from actions.runtime import HttpSession, get_registry
 
 from ._logging import redact_with
 from ._output import EXIT_FAILED, fail

@@ -12,7 +12,6 @@ from typing import Any
 import click
 from actions import ConfigurationError
 from actions.js import json_stringify
-from actions.testing.conformance import run_cases
 
 from ._output import EXIT_FAILED
 
@@ -75,6 +74,15 @@ def run_command(
 
     Exit code 0 when every case passes or differs only as documented, 1 otherwise.
     """
+    # The kit lives in actions.testing, which needs pytest and syrupy (the core's testing extra):
+    # imported here, so that the CLI starts without test machinery.
+    try:
+        from actions.testing.conformance import run_cases
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"`actions conformance` needs the core's testing extra ({exc}): "
+            "pip install 'action-destinations-core[testing]'"
+        ) from None
     cases = read_cases(cases_path)
     if patterns:
         cases = [c for c in cases if any(fnmatch.fnmatchcase(str(c.get("id")), p) for p in patterns)]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import click
-from actions import get_registry
-from actions._describe import describe, describe_markdown, describe_text
+from actions.runtime import describe, describe_markdown, describe_text, get_registry
 
 from ._output import print_json
 

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from actions import ConfigurationError, get_registry
+from actions import ConfigurationError
+from actions.runtime import get_registry
 
 from ._run import open_emulator, parse_emulator_options
 

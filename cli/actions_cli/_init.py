@@ -24,7 +24,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import click
-from actions import ConfigurationError, Registry, __version__, get_registry
+from actions import ConfigurationError, __version__
+from actions.runtime import Registry, get_registry
 
 from ._output import EXIT_FAILED
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 import click
-from actions import Redactor
+from actions.runtime import Redactor
 
 __all__ = ["LEVELS", "redact_with", "setup"]
 

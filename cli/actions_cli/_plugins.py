@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from actions import get_registry
+from actions.runtime import get_registry
 
 from ._output import EXIT_FAILED, print_json
 

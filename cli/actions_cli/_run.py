@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import click
-from actions import ConfigurationError, Destination, Exchange, Redactor, SandboxRun, get_registry
+from actions import ConfigurationError, Destination, SandboxRun
 from actions.delivery import (
     BatchOptions,
     DestinationConfig,
@@ -38,6 +38,7 @@ from actions.delivery import (
     load_pipeline,
     read_events,
 )
+from actions.runtime import Exchange, Redactor, get_registry
 
 from ._logging import redact_with
 from ._output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK

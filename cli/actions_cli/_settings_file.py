@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from actions import ConfigurationError, Destination, get_registry
+from actions import ConfigurationError, Destination
 from actions.delivery import env_overrides, env_prefix, read_config_file
 from actions.delivery._pipeline import check_setting_keys
+from actions.runtime import get_registry
 
 #: Keys of a settings file that belong to the run (``actions run``), not to the destination.
 RUN_KEYS = ("enrich", "enrich_options")

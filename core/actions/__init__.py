@@ -1,12 +1,14 @@
 """Action destinations: map analytics events onto typed actions and deliver them to vendor APIs.
 
-Plugin authors import from here (definitions, errors, ``hookimpl``) and from
-:mod:`actions.testing`. Everything in ``actions._*`` modules is private.
+Destination authors import from here (definitions, results, errors, ``hookimpl``, the clock and
+the request helpers) and from :mod:`actions.testing`. Hosts that run destinations (the CLI) use
+:mod:`actions.runtime`; subscription filters are :mod:`actions.subscriptions`, JavaScript's rules
+:mod:`actions.js`. Everything in ``actions._*`` modules is private.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib import metadata
 
 from actions.js import UNDEFINED
 
@@ -21,7 +23,8 @@ from ._action import (
     ItemResult,
     Payload,
 )
-from ._clock import Clock, FixedClock, SystemClock, get_clock, use_clock
+from ._clock import Clock, FixedClock, SystemClock, get_clock, iso_ms, use_clock
+from ._dates import parse_date
 from ._destination import (
     DeleteInput,
     Destination,
@@ -50,21 +53,20 @@ from ._errors import (
     SubscriptionError,
     UnknownDestinationError,
     is_retryable,
+    parse_retry_after,
 )
 from ._fields import Choice, Condition, DependsOn, Field, FieldType, default_mapping
-from ._redact import Redactor
-from ._registry import Registry, get_registry
-from ._request import Exchange, HttpSession, RequestClient, RequestOptions
+from ._request import FORM_CONTENT_TYPE, RequestClient, RequestOptions, encode_form, response_data
 from ._settings import Settings, setting
-from ._subscriptions import Filter, parse_filter
 from .hookspecs import hookimpl
 
 try:
-    __version__ = version("action-destinations-core")
-except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = metadata.version("action-destinations-core")
+except metadata.PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0"
 
 __all__ = [
+    "FORM_CONTENT_TYPE",
     "UNDEFINED",
     "APIError",
     "Action",
@@ -85,16 +87,13 @@ __all__ = [
     "Enricher",
     "EnricherOptions",
     "EnricherSpec",
-    "Exchange",
     "ExecuteInput",
     "Failed",
     "Field",
     "FieldError",
     "FieldType",
-    "Filter",
     "FixedClock",
     "HTTPError",
-    "HttpSession",
     "IntegrationError",
     "InvalidAuthenticationError",
     "ItemResult",
@@ -104,8 +103,6 @@ __all__ = [
     "PayloadValidationError",
     "PluginLoadError",
     "Preset",
-    "Redactor",
-    "Registry",
     "RequestClient",
     "RequestOptions",
     "RetryableError",
@@ -119,11 +116,14 @@ __all__ = [
     "UnknownDestinationError",
     "__version__",
     "default_mapping",
+    "encode_form",
     "get_clock",
-    "get_registry",
     "hookimpl",
     "is_retryable",
-    "parse_filter",
+    "iso_ms",
+    "parse_date",
+    "parse_retry_after",
+    "response_data",
     "setting",
     "use_clock",
 ]

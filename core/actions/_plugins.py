@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
@@ -24,7 +25,7 @@ import pluggy
 from . import hookspecs
 from ._errors import PluginLoadError
 
-__all__ = ["ENTRY_POINT_GROUP", "PluginFailure", "PluginInfo", "PluginManager", "load_plugins"]
+__all__ = ["ENTRY_POINT_GROUP", "PluginFailure", "PluginInfo", "PluginManager", "each_plugin", "load_plugins"]
 
 ENTRY_POINT_GROUP = "actions.destinations"
 
@@ -65,6 +66,25 @@ class PluginManager(pluggy.PluginManager):
     def __init__(self) -> None:
         super().__init__("actions")
         self.add_hookspecs(hookspecs)
+
+
+def each_plugin(pm: pluggy.PluginManager, hook: str) -> Iterator[tuple[str, pluggy.HookCaller]]:
+    """``(plugin name, caller)`` for each plugin implementing ``hook``: the caller runs only that one.
+
+    Calls still go through pluggy, which passes each implementation only the arguments it
+    declares (so a hookspec can gain an argument without breaking older plugins), but one plugin
+    at a time, so the caller can tell which plugin raised and carry on with the others. Each
+    plugin is called through a manager of its own with the same hookspecs: pluggy's
+    ``subset_hook_caller`` would need plugins to be hashable, and plugin objects need not be.
+    """
+    caller = getattr(pm.hook, hook)
+    spec = caller.spec
+    for impl in caller.get_hookimpls():
+        solo = pluggy.PluginManager(pm.project_name)
+        if spec is not None:
+            solo.add_hookspecs(spec.namespace)
+        solo.register(impl.plugin, name=impl.plugin_name)
+        yield impl.plugin_name, getattr(solo.hook, hook)
 
 
 #: The distribution whose own plugins (the built-in sources) always load: they are part of the runtime.

@@ -1,7 +1,8 @@
 """The registry: which destinations, enrichers and sources exist, which plugin gave each, which failed.
 
-It is the only caller of ``pm.hook``. Each plugin's ``register_destinations`` runs on its own, so a
-plugin that raises while registering is reported like one that failed to import.
+It is the only caller of ``pm.hook``. Each plugin's hooks run on their own (through pluggy, one
+plugin at a time), so a plugin that raises while registering destinations, enrichers, sources or
+commands is reported like one that failed to import, and the others still load.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ._plugins import (
     PluginManager,
     _location,
     _one_line,
+    each_plugin,
     load_plugins,
     strict_from_env,
 )
@@ -95,11 +97,10 @@ class Registry:
     def _collect(self) -> None:
         infos = {info.name: info for info in self.plugins}
         claims: dict[str, list[tuple[str, Destination]]] = {}
-        for impl in self.pm.hook.register_destinations.get_hookimpls():
-            name = impl.plugin_name
+        for name, register_destinations in each_plugin(self.pm, "register_destinations"):
             found: list[Destination] = []
             try:
-                impl.function(register=found.append)
+                register_destinations(register=found.append)
                 for destination in found:
                     if not isinstance(destination, Destination):
                         raise TypeError(f"register() expects a Destination, got {type(destination).__name__}")
@@ -125,23 +126,40 @@ class Registry:
 
     def _collect_specs(self, hook: str, kind: type[Any], table: dict[str, Any], what: str) -> None:
         """Call each plugin's ``hook(register)`` and keep the named specs it registers in ``table``."""
-        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+        for name, register in each_plugin(self.pm, hook):
             found: list[Any] = []
             try:
-                impl.function(register=found.append)
+                register(register=found.append)
                 for spec in found:
                     if not isinstance(spec, kind):
                         raise TypeError(f"register() expects {kind.__name__}, got {type(spec).__name__}")
                     if spec.name in table:
                         raise ValueError(f"{what} {spec.name!r} is already registered")
             except Exception as exc:  # foreign code: reported like an import failure
-                self._record_failure(impl.plugin_name, exc)
+                self._record_failure(name, exc)
                 continue
             for spec in found:
                 table[spec.name] = spec
-                info = next((p for p in self.plugins if p.name == impl.plugin_name), None)
+                info = next((p for p in self.plugins if p.name == name), None)
                 if info is not None:
                     getattr(info, what + "s").append(spec.name)
+
+    def add_commands(self, cli: Any) -> None:
+        """Let each plugin add its commands to ``cli`` (the ``actions`` click group).
+
+        A plugin whose ``register_commands`` raises is listed as failed and the commands it added
+        before raising are taken back, so the CLI starts with everyone else's.
+        """
+        for name, register_commands in each_plugin(self.pm, "register_commands"):
+            commands = getattr(cli, "commands", None)
+            before = dict(commands) if isinstance(commands, dict) else None
+            try:
+                register_commands(cli=cli)
+            except Exception as exc:  # foreign code: reported like an import failure
+                if isinstance(commands, dict) and before is not None:
+                    commands.clear()
+                    commands.update(before)
+                self._record_failure(name, exc)
 
     def enrichers(self) -> dict[str, EnricherSpec]:
         return dict(sorted(self._enrichers.items()))

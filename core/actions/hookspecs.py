@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from ._destination import Destination
     from ._enrichers import EnricherSpec
-    from .delivery import SourceSpec
+    from .delivery._sources import SourceSpec
 
 __all__ = ["hookimpl", "hookspec"]
 

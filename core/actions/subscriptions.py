@@ -1,7 +1,7 @@
 """Subscription filters, Segment's FQL subset: parse, match, read the syntax tree, print it back.
 
 The public home of what docs/subscriptions.md shows (``Condition`` and ``Group`` are the nodes of
-``Filter.ast``); ``actions.parse_filter`` and ``actions.Filter`` are the same objects.
+``Filter.ast``).
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from actions import Destination, Registry, hookimpl
+from actions import Destination, hookimpl
 from actions import _registry as registry_module
+from actions.runtime import Registry
 
 
 @pytest.fixture

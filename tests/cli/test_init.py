@@ -22,7 +22,8 @@ from pathlib import Path
 
 import actions
 import pytest
-from actions import ConfigurationError, Registry
+from actions import ConfigurationError
+from actions.runtime import Registry
 from actions_cli import cli
 from actions_cli._init import (
     ActionNames,

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import actions_webhook
 import pytest
-from actions import Registry
 from actions import _registry as registry_module
 from actions.delivery import builtin, iter_dead_letters
+from actions.runtime import Registry
 from click.testing import CliRunner, Result
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from actions import Registry
+from actions.runtime import Registry
 from actions.testing.conformance import load_cases, run_cases
 from actions_amplitude._time import format_session_id, group_identify_time, session_id_ms, time_ms
 

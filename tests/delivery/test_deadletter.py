@@ -7,7 +7,6 @@ import io
 import json
 from pathlib import Path
 
-from actions import Redactor
 from actions.delivery import (
     INVALID_JSON,
     DeadLetterWriter,
@@ -16,6 +15,7 @@ from actions.delivery import (
     iter_dead_letters,
     record_from_dead_letter,
 )
+from actions.runtime import Redactor
 
 
 def test_file_is_created_only_when_the_first_record_is_written(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
-from actions import HttpSession, NetworkError
+from actions import NetworkError
+from actions.runtime import HttpSession
 
 
 def sync(test: Callable[[], Awaitable[None]]) -> Callable[[], None]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import actions_amplitude
 import actions_webhook
 import pytest
-from actions import ConfigurationError, Registry
+from actions import ConfigurationError
 from actions.delivery import (
     BatchOptions,
     Limits,
@@ -27,6 +27,7 @@ from actions.delivery import (
     builtin,
     load_pipeline,
 )
+from actions.runtime import Registry
 
 FILE_SECRET = "file-secret-1a2b3c"
 ENV_SECRET = "env-secret-4d5e6f"

@@ -7,8 +7,8 @@ import base64
 import json
 
 import httpx
-from actions import Redactor
 from actions.delivery import DryRunTransport, describe_request, format_request
+from actions.runtime import Redactor
 
 REDACTOR = Redactor({"apiKey": "KEY-abc-123", "secretKey": "S3CRET/+x"})
 

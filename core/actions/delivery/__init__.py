@@ -9,11 +9,11 @@
     report = asyncio.run(engine.run(read_events("events.ndjson")))
 
 The stages, each in one module: sources (``_sources``: the :class:`Source` seam; ``_ndjson``:
-files and stdin; ``_deadletter``: dead letters, and reading them back), routing and preparing
-(``_routes``), dispatch per destination lane (``_dispatch``: batching, concurrency, the
-:class:`RetryPolicy`'s decisions, per-user order, spilling a backlog to disk), outcomes
-(``_outcomes``: counts, dead letters, settle callbacks) and the engine, which owns only the
-lifecycle (``_engine``). ``actions run`` and ``actions replay`` are thin wrappers around
+files and stdin; ``_iterable``: Python iterables; ``_deadletter``: dead letters, and reading them
+back), routing and preparing (``_routes``), dispatch per destination lane (``_dispatch``:
+batching, concurrency, the :class:`RetryPolicy`'s decisions, per-user order, spilling a backlog
+to disk), outcomes (``_outcomes``: counts, dead letters, settle callbacks) and the engine, which
+owns only the lifecycle (``_engine``). ``actions run`` and ``actions replay`` are thin wrappers around
 :class:`Engine`; see ``docs/running.md`` and ``docs/architecture.md``.
 """
 
@@ -31,6 +31,8 @@ from ._deadletter import (
 )
 from ._dispatch import INTERRUPTED, ExchangeObserver
 from ._engine import DeadLetterSink, Engine
+from ._iterable import IterableSource
+from ._knobs import Knob, knobs
 from ._ndjson import (
     INVALID_JSON,
     LINE_TOO_LONG,
@@ -42,7 +44,7 @@ from ._ndjson import (
     read_events,
     records_from_value,
 )
-from ._options import BatchOptions, Knob, Lane, Limits, RunOptions, knobs
+from ._options import BatchOptions, Lane, Limits, RunOptions
 from ._pipeline import (
     DestinationConfig,
     Pipeline,
@@ -68,7 +70,6 @@ from ._retry import (
 )
 from ._routes import NO_SUBSCRIPTION, Route
 from ._sources import (
-    IterableSource,
     Outcome,
     ParallelSource,
     RawChunk,

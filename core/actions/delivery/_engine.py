@@ -33,13 +33,14 @@ from .._redact import Redactor
 from .._settings import Settings
 from ._deadletter import DeadLetterWriter
 from ._dispatch import Dispatcher, ExchangeObserver
+from ._iterable import Events, as_source
 from ._options import BatchOptions, Lane, Limits, RunOptions
 from ._outcomes import Outcomes
 from ._parallel import Encoded, PreparePool, decode
 from ._report import DestinationReport, Report
 from ._retry import RetryPolicy
 from ._routes import NO_SUBSCRIPTION, Prepared, Route, compile_routes
-from ._sources import Events, ParallelSource, RawChunk, Record, Source, as_source
+from ._sources import ParallelSource, RawChunk, Record, Source
 
 __all__ = ["DeadLetterSink", "Engine"]
 

@@ -5,18 +5,19 @@ objects: :class:`Limits` (how hard to push a destination), :class:`BatchOptions`
 :class:`~._retry.RetryPolicy` (when to try again) and :class:`RunOptions` (the run as a whole).
 A :class:`Lane` is one destination of a pipeline with its settings, subscriptions, enrichers and
 options. The command line and pipeline files read their options from the same declarations
-(:func:`knobs`), so a knob's name, default and help text live in one place.
+(:func:`~._knobs.knobs`), so a knob's name, default and help text live in one place.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._action import Action
 from ._batcher import BatchLimits
+from ._knobs import knob
+from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
     import httpx
@@ -24,52 +25,8 @@ if TYPE_CHECKING:
     from .._destination import Destination, Subscription
     from .._enrichers import Enricher
     from .._settings import Settings
-    from ._retry import RetryPolicy
 
-__all__ = ["BatchOptions", "Knob", "Lane", "Limits", "RunOptions", "knob", "knobs"]
-
-
-@dataclass(frozen=True)
-class Knob:
-    """How one option is shown to people: its name (``--name`` on the command line), help, bounds."""
-
-    name: str
-    help: str
-    cli: bool = True
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    metavar: str | None = None
-    #: For a switch that is on by default: what turning it off does (``--no-NAME``).
-    off_help: str | None = None
-
-
-def knob(
-    default: Any,
-    text: str,
-    *,
-    name: str | None = None,
-    cli: bool = True,
-    low: float | None = None,
-    high: float | None = None,
-    low_open: bool = False,
-    metavar: str | None = None,
-    off_help: str | None = None,
-) -> Any:
-    """A dataclass field that is also a user-facing option described by ``text`` (``name``: the field's)."""
-    meta = {"knob": (name, text, cli, low, high, low_open, metavar, off_help)}
-    return field(default=default, metadata=meta)
-
-
-def knobs(cls: type) -> list[tuple[dataclasses.Field[Any], Knob]]:
-    """The options a value class declares, in order, each with its field."""
-    out = []
-    for item in dataclasses.fields(cls):
-        declared = item.metadata.get("knob")
-        if declared is not None:
-            name, text, cli, low, high, low_open, metavar, off_help = declared
-            out.append((item, Knob(name or item.name, text, cli, low, high, low_open, metavar, off_help)))
-    return out
+__all__ = ["BatchOptions", "Lane", "Limits", "RunOptions"]
 
 
 @dataclass(frozen=True)
@@ -162,12 +119,6 @@ class RunOptions:
             raise ValueError("workers must be at least 1")
 
 
-def _default_retry() -> RetryPolicy:
-    from ._retry import RetryPolicy
-
-    return RetryPolicy()
-
-
 @dataclass(frozen=True)
 class Lane:
     """One destination of a pipeline: where events go, which ones, and how hard to push.
@@ -195,7 +146,7 @@ class Lane:
     subscriptions: Sequence[Subscription | Mapping[str, Any]] | None = None
     name: str | None = None
     enrichers: Sequence[Enricher] = ()
-    retry: RetryPolicy = field(default_factory=_default_retry)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
     limits: Limits = field(default_factory=Limits)
     batching: BatchOptions = field(default_factory=BatchOptions)
     base_url: str | None = None

@@ -43,7 +43,8 @@ from .._enrichers import Enricher, EnricherOptions
 from .._errors import ConfigurationError
 from .._request import base_url_problem
 from .._settings import Settings
-from ._options import BatchOptions, Lane, Limits, RunOptions, knobs
+from ._knobs import knobs
+from ._options import BatchOptions, Lane, Limits, RunOptions
 from ._retry import RetryPolicy
 from ._sources import Source, SourceOptions
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._errors import IntegrationError, InvalidAuthenticationError
-from ._options import knob
+from ._knobs import knob
 
 __all__ = [
     "WHOLE_REQUEST_STATUSES",

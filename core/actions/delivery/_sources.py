@@ -9,12 +9,11 @@ of input it reads.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 __all__ = [
-    "IterableSource",
     "Outcome",
     "ParallelSource",
     "RawChunk",
@@ -23,7 +22,6 @@ __all__ = [
     "SourceOptions",
     "SourceSpec",
     "Status",
-    "as_source",
 ]
 
 #: What became of a record, for one destination or for all of them.
@@ -178,60 +176,3 @@ class SourceSpec:
     factory: Callable[[SourceOptions], Source]
     #: Settings ``params`` understands, with their meaning (for ``actions plugins`` and docs).
     params: Mapping[str, str] = field(default_factory=dict)
-
-
-_CHUNK: Final = 256
-
-Events = Iterable["Record | Mapping[str, Any]"] | AsyncIterable["Record | Mapping[str, Any]"]
-
-
-class IterableSource:
-    """Events (mappings) or records from Python, as a source: what ``engine.run([...])`` uses.
-
-    Mappings are turned into records as input lines are (a ``{"batch": [...]}`` envelope is
-    unpacked); settling is not reported anywhere, and a stopped run dead-letters what it did
-    not finish (``redelivers`` is false).
-    """
-
-    redelivers = False
-
-    def __init__(self, events: Events, name: str = "<python>") -> None:
-        self._events = events
-        self.name = name
-
-    async def batches(self) -> AsyncIterator[list[Record]]:
-        from ._ndjson import records_from_value
-
-        def records(item: Record | Mapping[str, Any]) -> list[Record]:
-            if isinstance(item, Record):
-                return [item]
-            plain = dict(item) if isinstance(item, Mapping) and type(item) is not dict else item
-            return records_from_value(plain)
-
-        if isinstance(self._events, AsyncIterable):
-            async for item in self._events:
-                yield records(item)
-            return
-        chunk: list[Record] = []
-        for item in self._events:
-            chunk.extend(records(item))
-            if len(chunk) >= _CHUNK:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
-
-    def settled(self, record: Record, outcome: Outcome) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def as_source(events: Source | Events) -> Source:
-    """``events`` if it is a source, else an :class:`IterableSource` over it."""
-    if isinstance(events, Iterable | AsyncIterable) and not (
-        hasattr(events, "batches") and hasattr(events, "settled")
-    ):
-        return IterableSource(events)
-    return events  # type: ignore[return-value]  # duck-typed: any object with the protocol's methods

@@ -23,6 +23,7 @@ from urllib.parse import quote_plus
 
 import httpx
 from actions import (
+    FORM_CONTENT_TYPE,
     APIError,
     BatchInput,
     BatchResult,
@@ -32,14 +33,14 @@ from actions import (
     InvalidAuthenticationError,
     ItemResult,
     NetworkError,
-    Redactor,
     RequestClient,
     RetryableError,
     is_retryable,
+    parse_retry_after,
+    response_data,
 )
-from actions._errors import parse_retry_after
-from actions._request import FORM_CONTENT_TYPE, response_data
 from actions.js import json_stringify, to_string
+from actions.runtime import Redactor
 
 from ._endpoints import EndpointName, endpoint_for, setting_value
 from ._event import EventUpload

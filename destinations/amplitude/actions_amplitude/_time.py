@@ -6,8 +6,7 @@ import datetime as _dt
 import re
 from typing import Final
 
-from actions._clock import get_clock
-from actions._dates import parse_date
+from actions import get_clock, parse_date
 from actions.js import UNDEFINED, truthy
 
 __all__ = ["format_session_id", "group_identify_time", "session_id_ms", "time_ms"]

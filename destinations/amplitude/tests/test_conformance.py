@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from actions import Registry
+from actions.runtime import Registry
 from actions.testing.conformance import CaseResult, load_cases, run_cases
 from actions_amplitude import destination
 from actions_amplitude._divergences import DIVERGENCES

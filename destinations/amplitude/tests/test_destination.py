@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from actions import AuthenticationFailed, Registry, SettingsValidationError
+from actions import AuthenticationFailed, SettingsValidationError
+from actions.runtime import Registry
 from actions.testing import Reply, check_authentication, run_delete
 from actions_amplitude import AmplitudeSettings, destination
 
@@ -201,7 +202,7 @@ def test_deletion_without_user_id_sends_null() -> None:
 
 
 def test_the_browser_session_preset_runs_nothing_here_as_in_the_reference() -> None:
-    from actions import Registry
+    from actions.runtime import Registry
     from actions.testing.conformance import run_case
 
     case = {
@@ -218,7 +219,7 @@ def test_the_browser_session_preset_runs_nothing_here_as_in_the_reference() -> N
 
 
 def test_deletion_without_a_user_id_sends_null_as_the_reference_does() -> None:
-    from actions import Registry
+    from actions.runtime import Registry
     from actions.testing.conformance import run_case
 
     case = {

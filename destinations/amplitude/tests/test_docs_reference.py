@@ -10,8 +10,7 @@ import re
 import sys
 from pathlib import Path
 
-from actions import Registry
-from actions._describe import describe_markdown
+from actions.runtime import Registry, describe_markdown
 from actions.testing.conformance import load_cases, run_cases
 from actions_amplitude import destination
 from actions_amplitude._divergences import DIVERGENCES

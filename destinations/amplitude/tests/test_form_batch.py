@@ -20,9 +20,9 @@ from actions import (
     InvalidAuthenticationError,
     NetworkError,
     RetryableError,
+    encode_form,
     use_clock,
 )
-from actions._request import encode_form
 from actions.delivery import BatchOptions, Engine
 from actions.js import json_stringify
 from actions.testing import Reply, make_event, run_action, run_batch

@@ -372,7 +372,7 @@ def test_group_identify_time_of_an_empty_string_is_null_not_now() -> None:
 
 
 def test_iso_fast_path_agrees_with_the_general_date_parser() -> None:
-    from actions._dates import parse_date
+    from actions import parse_date
     from actions_amplitude._time import _iso_utc_ms
 
     samples = [

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from actions import ConfigurationError, EnricherOptions
-from actions._clock import iso_ms
+from actions import ConfigurationError, EnricherOptions, iso_ms
 from actions_amplitude.sessions import (
     NO_SESSION,
     SESSIONS,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from actions._clock import iso_ms
+from actions import iso_ms
 from actions_amplitude.emulator import Emulator, EmulatorConfig, serve
 from actions_cli import cli
 from click.testing import CliRunner
@@ -53,7 +53,7 @@ def make_events(count: int, devices: int, seed: int) -> list[dict[str, Any]]:
 
 
 def _ms(event: dict[str, Any]) -> int:
-    from actions._dates import parse_date
+    from actions import parse_date
 
     value = parse_date(event["timestamp"])
     assert value is not None

@@ -21,19 +21,41 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote
 
 from pydantic import TypeAdapter, ValidationError
 
-from ._records import Fault
+from ._records import EmulatorStats, Fault
 from ._reply import Reply, json_reply
 from ._validate import parse_json
 
-if TYPE_CHECKING:
-    from ._emulator import Emulator
+__all__ = ["Inspected", "handle_inspection", "key_fingerprint"]
 
-__all__ = ["handle_inspection", "key_fingerprint"]
+
+class Inspected(Protocol):
+    """What the inspection API reads and changes: an :class:`~._emulator.Emulator`."""
+
+    @property
+    def events(self) -> Sequence[object]: ...
+    @property
+    def identifies(self) -> Sequence[object]: ...
+    @property
+    def group_identifies(self) -> Sequence[object]: ...
+    @property
+    def user_mappings(self) -> Sequence[object]: ...
+    @property
+    def deletions(self) -> Sequence[object]: ...
+    @property
+    def stats(self) -> EmulatorStats: ...
+    @property
+    def pending_faults(self) -> Sequence[Fault]: ...
+    def reset(self) -> None: ...
+    def user(self, user_or_device_id: str, api_key: str | None = None) -> object | None: ...
+    def group_properties(
+        self, group_type: str, group_value: str, api_key: str | None = None
+    ) -> dict[str, object]: ...
+    def inject(self, fault: Fault) -> None: ...
 
 _FAULT = TypeAdapter(Fault)
 
@@ -55,7 +77,7 @@ def _same_key(given: str, api_key: str) -> bool:
     return given in (api_key, key_fingerprint(api_key))
 
 
-def _known_key(emulator: Emulator, given: str | None) -> str | None:
+def _known_key(emulator: Inspected, given: str | None) -> str | None:
     """The API key ``given`` names (itself, or the key whose fingerprint it is)."""
     if given is None or not given.startswith("sha256:"):
         return given
@@ -71,7 +93,7 @@ def _not_found(what: str) -> Reply:
     return json_reply(404, {"error": f"{what} not found"})
 
 
-def _collections(emulator: Emulator) -> dict[str, Callable[[], Sequence[object]]]:
+def _collections(emulator: Inspected) -> dict[str, Callable[[], Sequence[object]]]:
     return {
         "events": lambda: emulator.events,
         "identifies": lambda: emulator.identifies,
@@ -99,7 +121,7 @@ def _page(name: str, records: Sequence[object], params: dict[str, str]) -> Reply
     return json_reply(200, {"total": len(selected), name: selected[offset:end]})
 
 
-def handle_inspection(emulator: Emulator, method: str, route: str, query: str, body: bytes) -> Reply:
+def handle_inspection(emulator: Inspected, method: str, route: str, query: str, body: bytes) -> Reply:
     """Answer a ``/_emulator/...`` request."""
     params = {name: values[-1] for name, values in parse_qs(query).items()}
     parts = [unquote(part) for part in route.split("/")[2:]]

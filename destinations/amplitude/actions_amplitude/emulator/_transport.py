@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Protocol
 
 import anyio
 import httpx
 
 from ._reply import Reply
 
-if TYPE_CHECKING:
-    from ._emulator import Emulator
+__all__ = ["EmulatorTransport", "Handler"]
 
-__all__ = ["EmulatorTransport"]
+
+class Handler(Protocol):
+    """What answers the transport's requests: an :class:`~._emulator.Emulator`."""
+
+    def handle(self, method: str, path_and_query: str, headers: Mapping[str, str], body: bytes) -> Reply: ...
 
 
 def _read_timeout(request: httpx.Request) -> float | None:
@@ -30,14 +34,14 @@ def _target(request: httpx.Request) -> str:
 
 
 class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """Hand requests of an ``httpx.Client`` or ``httpx.AsyncClient`` to an :class:`Emulator`.
+    """Hand requests of an ``httpx.Client`` or ``httpx.AsyncClient`` to an emulator (its :class:`Handler`).
 
     Hold times really wait (``time.sleep`` / ``anyio.sleep``). A hold longer than the request's
     read timeout waits that timeout and raises ``httpx.ReadTimeout``; a dropped connection raises
     ``httpx.RemoteProtocolError``, as a real connection would.
     """
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Handler) -> None:
         self.emulator = emulator
 
     def _answer(self, request: httpx.Request, body: bytes) -> tuple[Reply, float, bool]:

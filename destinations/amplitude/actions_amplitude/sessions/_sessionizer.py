@@ -29,8 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from actions._clock import iso_ms
-from actions._dates import parse_date
+from actions import iso_ms, parse_date
 
 from ._store import MemoryStore, SessionState, SessionStore
 

@@ -1,0 +1,59 @@
+"""The CLI starts without test machinery: pytest and syrupy are the core's ``testing`` extra.
+
+Each command line runs in a fresh interpreter (this test process has pytest loaded already), which
+then reports the modules it imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+#: Top-level packages (and the core's testing kit) that running a command must not import.
+TEST_MACHINERY = ("pytest", "_pytest", "syrupy", "hypothesis", "actions.testing")
+
+_REPORT_MODULES = """
+import json, sys
+from actions_cli import main
+sys.argv = ["actions", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def imported_by(*args: str) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    done = subprocess.run(
+        [sys.executable, "-c", _REPORT_MODULES, *args],
+        capture_output=True, text=True, env=env, timeout=120, check=True,
+    )  # fmt: skip
+    modules: list[str] = json.loads(done.stderr.strip().splitlines()[-1])
+    return modules
+
+
+def _test_machinery(modules: list[str]) -> list[str]:
+    return [m for m in modules if any(m == t or m.startswith(t + ".") for t in TEST_MACHINERY)]
+
+
+@pytest.mark.parametrize("args", [["--version"], ["run", "--help"], ["--help"], ["plugins"]])
+def test_the_cli_imports_no_test_machinery(args: list[str]) -> None:
+    modules = imported_by(*args)
+    assert "actions_cli" in modules
+    assert _test_machinery(modules) == []
+
+
+def test_conformance_run_imports_the_kit_when_it_runs(tmp_path: Path) -> None:
+    """The check above would pass vacuously if the kit could not be seen to load at all."""
+    modules = imported_by("conformance", "run", "--help")
+    assert _test_machinery(modules) == []  # its help needs no kit either
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"id": "m1", "kind": "mapping", "mapping": {}, "payload": {}, "output": {}}\n')
+    assert "actions.testing.conformance" in imported_by("conformance", "run", str(cases))
