@@ -25,7 +25,6 @@ from actions.delivery import (
     DestinationConfig,
     Engine,
     Knob,
-    Lane,
     Limits,
     Pipeline,
     Report,
@@ -336,12 +335,12 @@ class _Console:
         self.interval_s = interval_s
 
 
-def _dry_run_printer(lanes: list[Lane], fmt: str) -> Callable[[Exchange, str | None], None]:
-    redactor = Redactor.combined([lane.destination.redactor(lane.settings) for lane in lanes])
+def _dry_run_printer(redactor: Callable[[], Redactor], fmt: str) -> Callable[[Exchange, str | None], None]:
+    """Prints each request, redacted by ``redactor()``: the run's one redactor, which the engine builds."""
     shape: Literal["text", "json"] = "json" if fmt == "json" else "text"
 
     def show(exchange: Exchange, action: str | None) -> None:
-        _echo(format_request(exchange.request, redactor, action=action, fmt=shape))
+        _echo(format_request(exchange.request, redactor(), action=action, fmt=shape))
 
     return show
 
@@ -632,15 +631,15 @@ def deliver(
             )
             for config in configs
         ]
-        redact_with(Redactor.combined([lane.destination.redactor(lane.settings) for lane in lanes]))
         options = pipeline.run_options(values[RunOptions]) if pipeline else RunOptions(**values[RunOptions])
         engine = Engine(
             lanes,
             options=options,
             dead_letter=dead_letter,
             dry_run=dry_run,
-            on_exchange=_dry_run_printer(lanes, dry_run_format) if dry_run else None,
+            on_exchange=_dry_run_printer(lambda: engine.redactor, dry_run_format) if dry_run else None,
         )
+        redact_with(engine.redactor)
         _collect_garbage_less_often()
         report, signalled = asyncio.run(_drive(engine, events, console))
         unwritten_report = None

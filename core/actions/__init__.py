@@ -55,7 +55,7 @@ from ._fields import Choice, Condition, DependsOn, Field, FieldType, default_map
 from ._redact import Redactor
 from ._registry import Registry, get_registry
 from ._request import Exchange, HttpSession, RequestClient, RequestOptions
-from ._settings import Settings, setting
+from ._settings import SecretStr, Settings, setting
 from ._subscriptions import Filter, parse_filter
 from .hookspecs import hookimpl
 
@@ -111,6 +111,7 @@ __all__ = [
     "RetryableError",
     "SandboxRun",
     "SchemaValidationError",
+    "SecretStr",
     "Settings",
     "SettingsValidationError",
     "Subscription",

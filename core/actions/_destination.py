@@ -28,7 +28,7 @@ from ._errors import (
 from ._fields import Field
 from ._redact import Redactor
 from ._request import HttpSession, RequestClient, RequestOptions, response_data
-from ._settings import Settings, secret_values, settings_fields
+from ._settings import Settings, settings_fields
 
 __all__ = [
     "DeleteInput",
@@ -242,8 +242,8 @@ class Destination(BaseModel):
         return self.settings.unchecked(raw)
 
     def redactor(self, settings: Settings | Mapping[str, Any] | None) -> Redactor:
-        """Redacts this destination's secret setting values."""
-        return Redactor(secret_values(settings, self.settings))
+        """Redacts this destination's secret settings (raw ones read as :meth:`unchecked_settings`)."""
+        return Redactor.of(settings if isinstance(settings, Settings) else self.unchecked_settings(settings))
 
     # --- operations -------------------------------------------------------------------------
 
