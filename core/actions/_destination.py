@@ -23,7 +23,6 @@ from ._errors import (
     AuthenticationFailed,
     ConfigurationError,
     IntegrationError,
-    SettingsValidationError,
 )
 from ._fields import Field
 from ._redact import Redactor
@@ -224,18 +223,15 @@ class Destination(BaseModel):
     def validate_settings(self, raw: Mapping[str, Any]) -> Settings:
         """Validate raw settings (coercing like payloads) and build the settings model.
 
+        The settings schema is the one validation (with the reference's messages); the model is
+        then built from the values it returns, as they are, not validated a second time.
+
         Raises:
             SettingsValidationError: with one message per problem.
         """
         from ._payload import validate_settings
 
-        cleaned = validate_settings(self.settings_fields, raw)
-        try:
-            return self.settings.model_validate(cleaned)
-        except Exception as exc:
-            from ._errors import FieldError
-
-            raise SettingsValidationError([FieldError("$", "", str(exc).splitlines()[0])]) from exc
+        return self.settings.unchecked(validate_settings(self.settings_fields, raw))
 
     def unchecked_settings(self, raw: Mapping[str, Any] | None) -> Settings:
         """Settings built without validation (what the reference's test harness does)."""
