@@ -300,14 +300,13 @@ def destination_config(
     """The one destination of ``actions run SLUG``: settings file and variables, subscriptions, enrichers.
 
     A settings file may name enrichers (its ``enrich`` and ``enrich_options`` keys, which are
-    the run's, not the destination's); ``--enrich`` wins.
+    the run's, not the destination's: the settings file reader keeps them apart); ``--enrich`` wins.
     """
     destination = get_registry().destination(slug)
-    raw = load_settings(destination, settings_path)
+    loaded = load_settings(destination, settings_path)
     where = f" in {settings_path}" if settings_path else ""
-    names = _names(list(enrich), "--enrich") or _names(raw.pop("enrich", None), f"the enrich setting{where}")
-    raw.pop("enrich", None)
-    options = raw.pop("enrich_options", None) or {}
+    names = _names(list(enrich), "--enrich") or _names(loaded.enrich, f"the enrich setting{where}")
+    options = loaded.enrich_options or {}
     if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
         raise ConfigurationError(f"enrich_options{where} must map enricher names to tables of options")
     if not names and (enrich_options or state_path):
@@ -316,7 +315,7 @@ def destination_config(
     return DestinationConfig(
         name=slug,
         destination=destination,
-        settings=raw,
+        settings=loaded.settings,
         subscriptions=load_subscriptions(subscriptions_path) if subscriptions_path else None,
         enrich=names,
         enrich_options=_enrich_params(names, enrich_options, params),
