@@ -25,7 +25,12 @@ __all__ = ["SecretStr", "Settings", "is_secret", "setting", "settings_fields"]
 
 
 class Settings(BaseModel):
-    """Base class for a destination's settings. Unknown keys are ignored, as in the reference."""
+    """Base class for a destination's settings. Unknown keys are ignored, as in the reference.
+
+    The settings schema derived from the fields is the one validation; the model is built from
+    its result without validating again, so constraints belong in :func:`setting` (pydantic
+    validators written on a subclass do not run).
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
