@@ -60,3 +60,20 @@ def test_a_cut_never_leaves_a_prefix_of_a_secret() -> None:
     assert "kkkk" not in short and short.endswith("...")
     embedded = "x" * 190 + secret + " tail"  # inside a longer word: not a token, still never cut through
     assert redact.shorten(embedded, 200) == "x" * 190 + "..."
+
+
+def test_the_redactor_of_settings_finds_their_secrets_by_type() -> None:
+    from actions import SecretStr, Settings, setting
+    from pydantic import Field as PydanticField
+
+    class Keys(Settings):
+        api_key: SecretStr = PydanticField(alias="apiKey", title="API Key")
+        signing: SecretStr | None = setting(None, label="Signing Key")
+        region: str = setting("us", label="Region")
+        label: str = setting("k-123", label="A plain setting that happens to hold the key's value")
+
+    redact = Redactor.of(Keys.model_validate({"apiKey": "k-123", "region": "s-456"}))
+    assert redact.text("k-123 s-456") == "<redacted:apiKey> s-456"  # named by its key; region is no secret
+    both = Redactor.of(Keys.model_validate({"apiKey": "k-123"}), Keys.model_validate({"apiKey": "k-789"}))
+    assert both.text("k-123 k-789") == "<redacted:apiKey> <redacted:apiKey>"  # one redactor, two lanes
+    assert not Redactor.of(Keys.model_construct(api_key=None))  # unset (unchecked settings): none to redact

@@ -41,7 +41,7 @@ def check_command(slug: str, settings_path: str | None, base_url: str | None) ->
     1 when the check itself failed.
     """
     destination = get_registry().destination(slug)
-    raw = load_settings(destination, settings_path)
+    raw = load_settings(destination, settings_path).settings
     where = f" in {settings_path}" if settings_path else ""
     settings = DestinationConfig(slug, destination, raw, where=where).validated_settings()
     if destination.test_authentication is None:

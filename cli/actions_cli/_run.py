@@ -25,7 +25,6 @@ from actions.delivery import (
     DestinationConfig,
     Engine,
     Knob,
-    Lane,
     Limits,
     Pipeline,
     Report,
@@ -302,14 +301,13 @@ def destination_config(
     """The one destination of ``actions run SLUG``: settings file and variables, subscriptions, enrichers.
 
     A settings file may name enrichers (its ``enrich`` and ``enrich_options`` keys, which are
-    the run's, not the destination's); ``--enrich`` wins.
+    the run's, not the destination's: the settings file reader keeps them apart); ``--enrich`` wins.
     """
     destination = get_registry().destination(slug)
-    raw = load_settings(destination, settings_path)
+    loaded = load_settings(destination, settings_path)
     where = f" in {settings_path}" if settings_path else ""
-    names = _names(list(enrich), "--enrich") or _names(raw.pop("enrich", None), f"the enrich setting{where}")
-    raw.pop("enrich", None)
-    options = raw.pop("enrich_options", None) or {}
+    names = _names(list(enrich), "--enrich") or _names(loaded.enrich, f"the enrich setting{where}")
+    options = loaded.enrich_options or {}
     if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
         raise ConfigurationError(f"enrich_options{where} must map enricher names to tables of options")
     if not names and (enrich_options or state_path):
@@ -318,7 +316,7 @@ def destination_config(
     return DestinationConfig(
         name=slug,
         destination=destination,
-        settings=raw,
+        settings=loaded.settings,
         subscriptions=load_subscriptions(subscriptions_path) if subscriptions_path else None,
         enrich=names,
         enrich_options=_enrich_params(names, enrich_options, params),
@@ -337,12 +335,12 @@ class _Console:
         self.interval_s = interval_s
 
 
-def _dry_run_printer(lanes: list[Lane], fmt: str) -> Callable[[Exchange, str | None], None]:
-    redactor = Redactor.combined([lane.destination.redactor(lane.settings) for lane in lanes])
+def _dry_run_printer(redactor: Callable[[], Redactor], fmt: str) -> Callable[[Exchange, str | None], None]:
+    """Prints each request, redacted by ``redactor()``: the run's one redactor, which the engine builds."""
     shape: Literal["text", "json"] = "json" if fmt == "json" else "text"
 
     def show(exchange: Exchange, action: str | None) -> None:
-        _echo(format_request(exchange.request, redactor, action=action, fmt=shape))
+        _echo(format_request(exchange.request, redactor(), action=action, fmt=shape))
 
     return show
 
@@ -633,15 +631,15 @@ def deliver(
             )
             for config in configs
         ]
-        redact_with(Redactor.combined([lane.destination.redactor(lane.settings) for lane in lanes]))
         options = pipeline.run_options(values[RunOptions]) if pipeline else RunOptions(**values[RunOptions])
         engine = Engine(
             lanes,
             options=options,
             dead_letter=dead_letter,
             dry_run=dry_run,
-            on_exchange=_dry_run_printer(lanes, dry_run_format) if dry_run else None,
+            on_exchange=_dry_run_printer(lambda: engine.redactor, dry_run_format) if dry_run else None,
         )
+        redact_with(engine.redactor)
         _collect_garbage_less_often()
         report, signalled = asyncio.run(_drive(engine, events, console))
         unwritten_report = None

@@ -57,7 +57,7 @@ from ._errors import (
 )
 from ._fields import Choice, Condition, DependsOn, Field, FieldType, default_mapping
 from ._request import FORM_CONTENT_TYPE, RequestClient, RequestOptions, encode_form, response_data
-from ._settings import Settings, setting
+from ._settings import SecretStr, Settings, setting
 from .hookspecs import hookimpl
 
 try:
@@ -108,6 +108,7 @@ __all__ = [
     "RetryableError",
     "SandboxRun",
     "SchemaValidationError",
+    "SecretStr",
     "Settings",
     "SettingsValidationError",
     "Subscription",

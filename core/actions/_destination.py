@@ -23,12 +23,11 @@ from ._errors import (
     AuthenticationFailed,
     ConfigurationError,
     IntegrationError,
-    SettingsValidationError,
 )
 from ._fields import Field
 from ._redact import Redactor
 from ._request import HttpSession, RequestClient, RequestOptions, response_data
-from ._settings import Settings, secret_values, settings_fields
+from ._settings import Settings, settings_fields
 
 __all__ = [
     "DeleteInput",
@@ -224,26 +223,23 @@ class Destination(BaseModel):
     def validate_settings(self, raw: Mapping[str, Any]) -> Settings:
         """Validate raw settings (coercing like payloads) and build the settings model.
 
+        The settings schema is the one validation (with the reference's messages); the model is
+        then built from the values it returns, as they are, not validated a second time.
+
         Raises:
             SettingsValidationError: with one message per problem.
         """
         from ._payload import validate_settings
 
-        cleaned = validate_settings(self.settings_fields, raw)
-        try:
-            return self.settings.model_validate(cleaned)
-        except Exception as exc:
-            from ._errors import FieldError
-
-            raise SettingsValidationError([FieldError("$", "", str(exc).splitlines()[0])]) from exc
+        return self.settings.unchecked(validate_settings(self.settings_fields, raw))
 
     def unchecked_settings(self, raw: Mapping[str, Any] | None) -> Settings:
         """Settings built without validation (what the reference's test harness does)."""
         return self.settings.unchecked(raw)
 
     def redactor(self, settings: Settings | Mapping[str, Any] | None) -> Redactor:
-        """Redacts this destination's secret setting values."""
-        return Redactor(secret_values(settings, self.settings))
+        """Redacts this destination's secret settings (raw ones read as :meth:`unchecked_settings`)."""
+        return Redactor.of(settings if isinstance(settings, Settings) else self.unchecked_settings(settings))
 
     # --- operations -------------------------------------------------------------------------
 

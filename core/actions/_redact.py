@@ -1,5 +1,8 @@
 """Secret redaction: a secret setting's value becomes ``<redacted:name>`` where a secret can appear.
 
+A run builds one redactor, from its validated settings (:meth:`Redactor.of`): the secrets are the
+values typed ``SecretStr``, so a setting is redacted because of what it is, not of a list kept apart.
+
 Secrets travel in a few places: a JSON body (Amplitude's ``api_key``), a form field, a query
 string, an ``Authorization`` header (base64-encoded when Basic), and error text that quotes them.
 Redaction targets exactly those, and never rewrites unrelated text: in text, a secret is replaced
@@ -15,11 +18,12 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import httpx
+from pydantic import BaseModel, SecretStr
 
 __all__ = ["Redactor"]
 
@@ -53,11 +57,25 @@ def _token(form: str) -> str:
 
 
 class Redactor:
-    """Replaces secret values (``{name: value}``) in text, headers and JSON-like data."""
+    """Replaces secret values (``{name: value}`` or ``(name, value)`` pairs) in text, headers and data."""
 
-    def __init__(self, secrets: Mapping[str, str]) -> None:
-        self._pairs = [(name, value) for name, value in secrets.items() if value]
+    def __init__(self, secrets: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
+        pairs = secrets.items() if isinstance(secrets, Mapping) else secrets
+        self._pairs = [(name, value) for name, value in pairs if value]
         self._compile()
+
+    @classmethod
+    def of(cls, *settings: BaseModel) -> Redactor:
+        """Redacts every ``SecretStr`` value of these settings (a run's, one per destination).
+
+        Each is named by its setting key (the alias when it has one), as ``<redacted:apiKey>``.
+        """
+        return cls(
+            (info.alias or name, value.get_secret_value())
+            for model in settings
+            for name, info in type(model).model_fields.items()
+            if isinstance(value := getattr(model, name, None), SecretStr)
+        )
 
     def _compile(self) -> None:
         self._values: dict[str, str] = {}
@@ -71,14 +89,6 @@ class Redactor:
 
     def __bool__(self) -> bool:
         return bool(self._pairs)
-
-    @classmethod
-    def combined(cls, redactors: list[Redactor]) -> Redactor:
-        """One redactor for the secrets of all ``redactors`` (a run with several destinations)."""
-        out = cls({})
-        out._pairs = [pair for redactor in redactors for pair in redactor._pairs]
-        out._compile()
-        return out
 
     def _replace(self, match: re.Match[str]) -> str:
         return f"<redacted:{self._forms[match.group(0)]}>"

@@ -1,6 +1,8 @@
 """Destination settings: a pydantic model per destination, with secret fields that are never shown.
 
-Authors subclass :class:`Settings` and declare each setting with :func:`setting`. The runtime derives
+Authors subclass :class:`Settings` and declare each setting with :func:`setting`; a secret setting is
+annotated ``SecretStr`` (pydantic's: its ``repr`` and ``str`` are stars, and the code that sends it
+asks for ``get_secret_value()``), so secrecy is a property of the value's type. The runtime derives
 :class:`~actions.Field` definitions from the model (for ``describe``, docs and test data) and validates
 raw settings with the same machinery as payloads, so messages read the same
 (``The root value is missing the required field 'apiKey'.``).
@@ -13,31 +15,33 @@ import typing
 from collections.abc import Mapping
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 from pydantic import Field as PydanticField
 from pydantic.fields import FieldInfo
 
 from ._fields import Field
 
-__all__ = ["Settings", "secret_values", "setting", "settings_fields"]
+__all__ = ["SecretStr", "Settings", "is_secret", "setting", "settings_fields"]
 
 
 class Settings(BaseModel):
-    """Base class for a destination's settings. Unknown keys are ignored, as in the reference."""
+    """Base class for a destination's settings. Unknown keys are ignored, as in the reference.
+
+    The settings schema derived from the fields is the one validation; the model is built from
+    its result without validating again, so constraints belong in :func:`setting` (pydantic
+    validators written on a subclass do not run).
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
-
-    def __repr_args__(self) -> typing.Iterable[tuple[str | None, Any]]:
-        secret = _secret_names(type(self))
-        for name, value in super().__repr_args__():
-            yield name, ("<redacted>" if name in secret and value else value)
 
     @classmethod
     def unchecked(cls, raw: Mapping[str, Any] | None) -> typing.Self:
         """Build settings without validating them, missing values as ``None``.
 
         The reference's test harness passes settings to actions unvalidated (a missing
-        ``apiKey`` simply results in no ``api_key`` in the request); this reproduces that.
+        ``apiKey`` simply results in no ``api_key`` in the request); this reproduces that. It also
+        builds the model from values the settings schema has already validated (one validation).
+        A string given for a secret setting becomes a ``SecretStr``; any other value stays as given.
         """
         values: dict[str, Any] = {}
         for name, info in cls.model_fields.items():
@@ -49,6 +53,8 @@ class Settings(BaseModel):
                 values[name] = info.get_default(call_default_factory=True)
             else:
                 values[name] = None
+            if is_secret(info.annotation) and isinstance(values[name], str):
+                values[name] = SecretStr(values[name])
         return typing.cast("typing.Self", cls.model_construct(**values))
 
 
@@ -57,20 +63,17 @@ def setting(
     *,
     label: str,
     description: str = "",
-    secret: bool = False,
     choices: Mapping[str, str] | None = None,
     format: str | None = None,  # noqa: A002 - the JSON Schema keyword
     minimum: float | None = None,
     maximum: float | None = None,
 ) -> Any:
-    """Declare one setting: its label (shown in messages and docs), description and secrecy.
+    """Declare one setting: its label (shown in messages and docs) and description.
 
     ``choices`` maps each allowed value to its label; annotate the attribute with a ``Literal``
-    of the same values so the model enforces them too.
+    of the same values so the model enforces them too. A secret setting is annotated ``SecretStr``.
     """
     extra: dict[str, Any] = {}
-    if secret:
-        extra["secret"] = True
     if choices is not None:
         extra["choices"] = [{"value": v, "label": label_} for v, label_ in choices.items()]
     if format is not None:
@@ -87,8 +90,11 @@ def _extra(info: FieldInfo) -> dict[str, Any]:
     return dict(extra) if isinstance(extra, dict) else {}
 
 
-def _secret_names(model: type[BaseModel]) -> set[str]:
-    return {name for name, info in model.model_fields.items() if _extra(info).get("secret")}
+def is_secret(annotation: Any) -> bool:
+    """Whether a settings annotation declares a secret: ``SecretStr`` (or ``SecretStr | None``)."""
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        return SecretStr in get_args(annotation)
+    return annotation is SecretStr
 
 
 def _key(name: str, info: FieldInfo) -> str:
@@ -121,7 +127,7 @@ def settings_fields(model: type[BaseModel]) -> dict[str, Field]:
         choices = extra.get("choices")
         if choices is None and literal_choices is not None:
             choices = [{"value": v, "label": str(v)} for v in literal_choices]
-        secret = bool(extra.get("secret"))
+        secret = is_secret(info.annotation)
         default = None if info.is_required() else info.get_default(call_default_factory=True)
         fields[_key(name, info)] = Field(
             label=info.title or name,
@@ -137,21 +143,3 @@ def settings_fields(model: type[BaseModel]) -> dict[str, Field]:
             maximum=extra.get("maximum"),
         )
     return fields
-
-
-def secret_values(settings: BaseModel | Mapping[str, Any] | None, model: type[BaseModel]) -> dict[str, str]:
-    """``{setting key: value}`` for every secret setting that has a non-empty string value."""
-    if settings is None:
-        return {}
-    found: dict[str, str] = {}
-    for name, info in model.model_fields.items():
-        if not _extra(info).get("secret"):
-            continue
-        key = _key(name, info)
-        if isinstance(settings, BaseModel):
-            value = getattr(settings, name, None)
-        else:
-            value = settings.get(key, settings.get(name))
-        if isinstance(value, str) and value:
-            found[key] = value
-    return found

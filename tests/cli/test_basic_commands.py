@@ -7,20 +7,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from actions import Destination, InvalidAuthenticationError, Settings, setting
+from actions import Destination, InvalidAuthenticationError, SecretStr, Settings, setting
 from actions_cli import cli
 from actions_webhook import destination as webhook
 from click.testing import CliRunner
 
 
 class KeyedSettings(Settings):
-    apiKey: str = setting(label="API Key", secret=True)
+    apiKey: SecretStr = setting(label="API Key")
     region: Literal["us", "eu"] = setting("us", label="Region", choices={"us": "US", "eu": "EU"})
     retries: int = setting(3, label="Retries")
 
 
 async def _reject(request: Any, settings: KeyedSettings) -> None:
-    if settings.apiKey != "good-key":
+    if settings.apiKey.get_secret_value() != "good-key":
         raise InvalidAuthenticationError("Unauthorized")
 
 

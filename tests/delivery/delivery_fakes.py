@@ -17,6 +17,7 @@ from actions import (
     ItemResult,
     Preset,
     RequestClient,
+    SecretStr,
     Settings,
     setting,
 )
@@ -29,7 +30,7 @@ FIELDS = {
 
 
 class FakeSettings(Settings):
-    token: str = setting(label="Token", secret=True)
+    token: SecretStr = setting(label="Token")
 
 
 PerformBatch = Callable[[list[dict[str, Any]]], Awaitable[Sequence[ItemResult]] | Sequence[ItemResult]]
@@ -160,11 +161,11 @@ def http_destination(name: str = "fakehttp") -> Destination:
             f"{API}/v1/events",
             method="POST",
             json=data.payload,
-            headers={"authorization": f"Bearer {data.settings.token}"},
+            headers={"authorization": f"Bearer {data.settings.token.get_secret_value()}"},
             throw_http_errors=False,
         )
         if response.status_code == 401:
-            raise InvalidAuthenticationError(f"token {data.settings.token} rejected")
+            raise InvalidAuthenticationError(f"token {data.settings.token.get_secret_value()} rejected")
         if not response.is_success:
             from actions import HTTPError
 

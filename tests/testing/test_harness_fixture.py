@@ -14,6 +14,7 @@ from actions import (
     ExecuteInput,
     Field,
     RequestClient,
+    SecretStr,
     Settings,
     setting,
 )
@@ -21,14 +22,14 @@ from actions.testing import FROZEN_NOW, Harness, make_event
 
 
 class PingSettings(Settings):
-    token: str = setting(label="Token", secret=True)
+    token: SecretStr = setting(label="Token")
 
 
 async def perform(request: RequestClient, data: ExecuteInput[PingSettings]) -> httpx.Response:
     return await request(
         "https://api.example.com/ping",
         method="POST",
-        json={"n": data.payload["n"], "token": data.settings.token},
+        json={"n": data.payload["n"], "token": data.settings.token.get_secret_value()},
     )
 
 

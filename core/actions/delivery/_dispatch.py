@@ -153,7 +153,7 @@ class Dispatcher:
         self.settings = settings
         self.router = Router(routes)
         self.routes = routes
-        self.redactor = lane.destination.redactor(settings)
+        self.redactor = outcomes.redactor  # the run's: every secret of the run, in every lane
         self.stats = report.destinations[self.name]
         self._report = report
         self._outcomes = outcomes

@@ -146,9 +146,9 @@ class Engine:
         self._resolved = [_Resolved(lane) for lane in lanes]
         self.lanes = lanes
         self.dry_run = dry_run
-        self.redactor = Redactor.combined(
-            [lane.destination.redactor(r.settings) for lane, r in zip(lanes, self._resolved, strict=True)]
-        )
+        #: The run's one redactor (every lane's secrets, read from the validated settings): dead letters,
+        #: the report and every lane's messages use it, and so does a caller that prints (log lines).
+        self.redactor = Redactor.of(*(resolved.settings for resolved in self._resolved))
         self._on_exchange = on_exchange
         self._rng = random.Random(seed)
         #: Dead-letter records, when no ``dead_letter`` sink was given.

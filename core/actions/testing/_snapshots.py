@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -152,7 +152,7 @@ def snapshot_of(
     """The redacted snapshot of a harness run (or of a list of requests).
 
     Secrets come from ``redactor``, or from ``destination.redactor(settings)``. Pass the same
-    settings the run used: a secret is found by its value.
+    settings the run used: its secret settings' values are what is replaced.
 
     Example::
 
@@ -160,7 +160,7 @@ def snapshot_of(
         assert snapshot_of(run, destination=destination, settings=settings) == request_snapshot
     """
     if redactor is None:
-        redactor = destination.redactor(_raw_settings(settings)) if destination is not None else Redactor({})
+        redactor = destination.redactor(settings) if destination is not None else Redactor({})
     if isinstance(run, ActionRun):
         # Exchanges keep the full httpx request (every header); recorded requests keep three.
         sent: Sequence[httpx.Request | RecordedRequest] = [e.request for e in run.exchanges] or run.requests
@@ -169,10 +169,6 @@ def snapshot_of(
         sent, error = run, None
     views = tuple(request_view(r, redactor=redactor, exclude_headers=exclude_headers) for r in sent)
     return RequestsSnapshot(views, error)
-
-
-def _raw_settings(settings: Any) -> Any:
-    return dict(settings) if isinstance(settings, Mapping) else settings
 
 
 class RequestSnapshotExtension(JSONSnapshotExtension):

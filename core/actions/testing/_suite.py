@@ -38,7 +38,7 @@ __all__ = [
     "schema_problems",
 ]
 
-#: Setting keys that look like credentials; such a setting must be declared ``secret=True``.
+#: Setting keys that look like credentials; such a setting must be annotated ``SecretStr``.
 SECRET_NAME_PATTERN = re.compile(r"key|token|secret|password|passwd|credential|private", re.IGNORECASE)
 
 SAMPLES = ("required", "all")
@@ -254,8 +254,8 @@ class DestinationSuite:
             if SECRET_NAME_PATTERN.search(key) and not field.is_secret and key not in self.not_secret
         ]
         assert unflagged == [], (
-            f"settings {unflagged} look like credentials but are not secret: declare them with "
-            "setting(..., secret=True), or list them in not_secret"
+            f"settings {unflagged} look like credentials but are not secret: "
+            "annotate them SecretStr, or list them in not_secret"
         )
 
     def test_secret_settings_are_redacted(self, request: pytest.FixtureRequest) -> None:

@@ -42,8 +42,9 @@ from actions import (
 from actions.js import json_stringify, to_string
 from actions.runtime import Redactor
 
-from ._endpoints import EndpointName, endpoint_for, setting_value
+from ._endpoints import EndpointName, endpoint_for
 from ._event import EventUpload
+from ._settings import AmplitudeSettings, secret_value
 
 __all__ = [
     "BATCH_MAX_BYTES",
@@ -70,7 +71,7 @@ BATCH_MAX_BYTES: Final = 20_000_000
 #: How long Amplitude asks clients to hold back throttled users and devices, when it does not say.
 DEFAULT_THROTTLE_RETRY_S: Final = 30.0
 
-Builder = Callable[[Mapping[str, Any], Any], EventUpload]
+Builder = Callable[[Mapping[str, Any], AmplitudeSettings], EventUpload]
 
 
 def envelope(api_key: Any, events_json: Sequence[str], options: Mapping[str, Any] | None) -> str:
@@ -271,12 +272,6 @@ def _shorten(text: str, redactor: Redactor) -> str:
     return f"{redactor.shorten(redacted, _MAX_ANSWER_CHARS)} ({len(text)} characters)"
 
 
-def _answer_redactor(settings: Any) -> Redactor:
-    """The credentials an answer may quote back (Amplitude quotes an unknown API key)."""
-    secrets = {key: setting_value(settings, key) for key in ("apiKey", "secretKey")}
-    return Redactor({key: value for key, value in secrets.items() if isinstance(value, str)})
-
-
 def answer_preview(response: httpx.Response, redactor: Redactor) -> str:
     """What came back, for a message: the content type and the start of the body (bounded, redacted)."""
     kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
@@ -304,11 +299,11 @@ def _not_accepted(response: httpx.Response, expected: str, redactor: Redactor) -
 class _Uploader:
     """Sends the groups of one ``perform_batch`` call and records each event's fate."""
 
-    def __init__(self, request: RequestClient, settings: Any, outcomes: _Outcomes) -> None:
+    def __init__(self, request: RequestClient, settings: AmplitudeSettings, outcomes: _Outcomes) -> None:
         self.request = request
-        self.api_key = setting_value(settings, "apiKey")
+        self.api_key = secret_value(settings.apiKey)
         self.outcomes = outcomes
-        self.redactor = _answer_redactor(settings)
+        self.redactor = Redactor.of(settings)  # the credentials an answer may quote back (an unknown API key)
 
     def _deliver(self, chunk: Sequence[_Event], response: httpx.Response) -> None:
         delivered = Delivered(response.status_code, response_data(response))
@@ -450,7 +445,9 @@ def _group_events(uploads: Sequence[EventUpload | IntegrationError], outcomes: _
     return list(groups.values())
 
 
-async def upload_batch(request: RequestClient, data: BatchInput[Any], build: Builder) -> BatchResult:
+async def upload_batch(
+    request: RequestClient, data: BatchInput[AmplitudeSettings], build: Builder
+) -> BatchResult:
     """Build every payload's events, upload them in as few requests as the limits allow, and
     return one result per payload.
 
@@ -724,7 +721,9 @@ class _FormSender:
         )
 
 
-async def upload_form_batch(request: RequestClient, data: BatchInput[Any], api: FormAPI) -> BatchResult:
+async def upload_form_batch(
+    request: RequestClient, data: BatchInput[AmplitudeSettings], api: FormAPI
+) -> BatchResult:
     """Send every payload's item to a form API in as few requests as the limits allow, and return
     one result per payload.
 
@@ -746,9 +745,9 @@ async def upload_form_batch(request: RequestClient, data: BatchInput[Any], api: 
         text = sized_json(item)[0] if isinstance(item, Mapping) else json_stringify(item) or "null"
         encoded = form_quote(text)
         groups.setdefault(api.options(payload.get("min_id_length")), []).append(_FormItem(index, encoded))
-    api_key = setting_value(data.settings, "apiKey")
+    api_key = secret_value(data.settings.apiKey)
     sender = _FormSender(
-        request, endpoint_for(api.endpoint, data.settings), api, results, _answer_redactor(data.settings)
+        request, endpoint_for(api.endpoint, data.settings), api, results, Redactor.of(data.settings)
     )
     for options, items in groups.items():
         shape = _form_shape(api.parameter, api_key, options)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from actions.js import to_string
+
+from ._settings import AmplitudeSettings
 
 __all__ = [
     "API_VERSION",
@@ -15,7 +17,6 @@ __all__ = [
     "Region",
     "endpoint_for",
     "get_endpoint_by_region",
-    "setting_value",
 ]
 
 #: The Amplitude API version interpolated into the versioned paths.
@@ -76,15 +77,6 @@ def get_endpoint_by_region(name: str, region: object = None) -> str:
     return urls.get(key, urls[DEFAULT_REGION])
 
 
-def setting_value(settings: Any, key: str) -> Any:
-    """A setting from a settings model or a plain mapping (``None`` when absent)."""
-    if settings is None:
-        return None
-    if isinstance(settings, Mapping):
-        return settings.get(key)
-    return getattr(settings, key, None)
-
-
-def endpoint_for(name: EndpointName, settings: Any) -> str:
+def endpoint_for(name: EndpointName, settings: AmplitudeSettings) -> str:
     """The URL of API ``name`` in the region the settings select."""
-    return get_endpoint_by_region(name, setting_value(settings, "endpoint"))
+    return get_endpoint_by_region(name, settings.endpoint)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Final
 
 import httpx
-from actions import DeleteInput, Destination, Preset, RequestClient, Settings, setting
+from actions import DeleteInput, Destination, Preset, RequestClient
 
 from . import group_identify_user, identify_user, log_event, log_event_v2, log_purchase, map_user
 from ._divergences import DIVERGENCES
-from ._endpoints import endpoint_for, setting_value
+from ._endpoints import endpoint_for
 from ._sandbox import sandbox
+from ._settings import AmplitudeSettings, secret_value
 
 __all__ = ["PRESETS", "AmplitudeSettings", "destination", "on_delete", "test_authentication"]
 
@@ -20,35 +21,11 @@ AUTH_TEST_USER: Final = "testUser@example.com"
 DELETION_REQUESTER: Final = "segment"
 
 
-class AmplitudeSettings(Settings):
-    """Credentials and data region of one Amplitude project."""
-
-    apiKey: str = setting(
-        label="API Key",
-        description="The project's API key, from the General tab of the project settings in Amplitude.",
-        secret=True,
-    )
-    secretKey: str = setting(
-        label="Secret Key",
-        description=(
-            "The project's secret key, from the same page; used for the credentials check and deletions."
-        ),
-        secret=True,
-    )
-    endpoint: Literal["north_america", "europe"] = setting(
-        "north_america",
-        label="Endpoint Region",
-        description="Where the project's data lives: Amplitude's North American or European data center.",
-        choices={"north_america": "North America", "europe": "Europe"},
-        format="text",
-    )
+def _credentials(settings: AmplitudeSettings) -> tuple[str, str]:
+    return (secret_value(settings.apiKey) or "", secret_value(settings.secretKey) or "")
 
 
-def _credentials(settings: Any) -> tuple[str, str]:
-    return (setting_value(settings, "apiKey") or "", setting_value(settings, "secretKey") or "")
-
-
-async def test_authentication(request: RequestClient, settings: Any) -> httpx.Response:
+async def test_authentication(request: RequestClient, settings: AmplitudeSettings) -> httpx.Response:
     """Search for a user with Basic authentication: Amplitude refuses bad credentials."""
     # Built as text so the "@" stays as it is, exactly as the reference sends it.
     url = f"{endpoint_for('usersearch', settings)}?user={AUTH_TEST_USER}"

@@ -11,6 +11,7 @@ from actions.js import UNDEFINED, truthy
 
 from . import _fields
 from ._endpoints import endpoint_for
+from ._settings import AmplitudeSettings
 from ._time import group_identify_time
 from .identify_user import identify_form
 
@@ -51,7 +52,7 @@ def group_identification(payload: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-async def perform(request: RequestClient, data: ExecuteInput[Any]) -> httpx.Response:
+async def perform(request: RequestClient, data: ExecuteInput[AmplitudeSettings]) -> httpx.Response:
     """Associate the user with the group (only when there is a user or device id), then set the
     group's properties. A failed association stops before the group call."""
     payload = data.payload

@@ -11,7 +11,7 @@ from actions.js import json_stringify
 
 from . import _fields
 from ._batch import FORM_MAX_BYTES, IDENTIFY_MAX_ITEMS, FormAPI, upload_form_batch
-from ._endpoints import endpoint_for, setting_value
+from ._endpoints import endpoint_for
 from ._event import (
     IDENTIFY_KEYS,
     apply_platform_rules,
@@ -20,6 +20,7 @@ from ._event import (
     split_payload,
     user_agent_fields,
 )
+from ._settings import AmplitudeSettings, secret_value
 from ._user_properties import merge_utm_and_referrer
 
 __all__ = ["BATCHING", "IDENTIFY_API", "action", "build_identification", "identify_form", "options_json"]
@@ -56,16 +57,18 @@ def options_json(min_id_length: object) -> str | None:
     return json_stringify(options) if options else None
 
 
-def identify_form(settings: Any, identification: Any, min_id_length: object) -> dict[str, str | None]:
+def identify_form(
+    settings: AmplitudeSettings, identification: Any, min_id_length: object
+) -> dict[str, str | None]:
     """Form fields of an Identify API call; ``None`` values are left out of the body."""
     return {
-        "api_key": setting_value(settings, "apiKey"),
+        "api_key": secret_value(settings.apiKey),
         "identification": json_stringify(identification),
         "options": options_json(min_id_length),
     }
 
 
-async def perform(request: RequestClient, data: ExecuteInput[Any]) -> httpx.Response:
+async def perform(request: RequestClient, data: ExecuteInput[AmplitudeSettings]) -> httpx.Response:
     identification = build_identification(data.payload)
     form = identify_form(data.settings, identification, data.payload.get("min_id_length"))
     return await request(endpoint_for("identify", data.settings), method="POST", form=form)
@@ -84,7 +87,7 @@ IDENTIFY_API: Final = FormAPI(
 BATCHING: Final = Batching(max_events=IDENTIFY_MAX_ITEMS, max_bytes=FORM_MAX_BYTES, keys=("min_id_length",))
 
 
-async def perform_batch(request: RequestClient, data: BatchInput[Any]) -> BatchResult:
+async def perform_batch(request: RequestClient, data: BatchInput[AmplitudeSettings]) -> BatchResult:
     return await upload_form_batch(request, data, IDENTIFY_API)
 
 

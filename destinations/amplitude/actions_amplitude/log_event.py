@@ -10,7 +10,7 @@ from actions import Action, Batching, BatchInput, BatchResult, ExecuteInput, Fie
 
 from . import _fields
 from ._batch import HTTPAPI_MAX_BYTES, upload_batch
-from ._endpoints import endpoint_for, setting_value
+from ._endpoints import endpoint_for
 from ._event import (
     LOG_EVENT_CONTROLS,
     EventUpload,
@@ -20,6 +20,7 @@ from ._event import (
     prepare_properties,
     user_agent_fields,
 )
+from ._settings import AmplitudeSettings, secret_value
 
 __all__ = ["BATCHING", "action", "build_upload", "events_url", "send_upload"]
 
@@ -32,12 +33,12 @@ BATCHING: Final = Batching(
 _CONTROLS: Final = (*LOG_EVENT_CONTROLS, "products", "use_batch_endpoint")
 
 
-def events_url(payload: Mapping[str, Any], settings: Any) -> str:
+def events_url(payload: Mapping[str, Any], settings: AmplitudeSettings) -> str:
     """``/batch`` when the payload asks for the Batch API, else ``/2/httpapi``, in the settings' region."""
     return endpoint_for("batch" if payload.get("use_batch_endpoint") else "httpapi", settings)
 
 
-def build_upload(payload: Mapping[str, Any], settings: Any) -> EventUpload:
+def build_upload(payload: Mapping[str, Any], settings: AmplitudeSettings) -> EventUpload:
     """The Amplitude event for a logEvent payload, its URL and its request options."""
     properties = prepare_properties(payload, _CONTROLS, merge_utm=True)
     event = finish_event(user_agent_fields(payload), properties, library_name(payload.get("library2")))
@@ -46,10 +47,12 @@ def build_upload(payload: Mapping[str, Any], settings: Any) -> EventUpload:
     )
 
 
-async def send_upload(request: RequestClient, upload: EventUpload, settings: Any) -> httpx.Response:
+async def send_upload(
+    request: RequestClient, upload: EventUpload, settings: AmplitudeSettings
+) -> httpx.Response:
     """POST one payload's events as JSON, as the reference does (a non-2xx answer raises)."""
     body: dict[str, Any] = {}
-    api_key = setting_value(settings, "apiKey")
+    api_key = secret_value(settings.apiKey)
     if api_key is not None:
         body["api_key"] = api_key
     body["events"] = upload.events
@@ -58,11 +61,11 @@ async def send_upload(request: RequestClient, upload: EventUpload, settings: Any
     return await request(upload.url, method="POST", json=body)
 
 
-async def perform(request: RequestClient, data: ExecuteInput[Any]) -> httpx.Response:
+async def perform(request: RequestClient, data: ExecuteInput[AmplitudeSettings]) -> httpx.Response:
     return await send_upload(request, build_upload(data.payload, data.settings), data.settings)
 
 
-async def perform_batch(request: RequestClient, data: BatchInput[Any]) -> BatchResult:
+async def perform_batch(request: RequestClient, data: BatchInput[AmplitudeSettings]) -> BatchResult:
     return await upload_batch(request, data, build_upload)
 
 

@@ -19,6 +19,7 @@ from ._event import (
     prepare_properties,
     user_agent_fields,
 )
+from ._settings import AmplitudeSettings
 from ._user_properties import apply_operation_fields
 from .log_event import BATCHING, events_url, send_upload
 
@@ -27,7 +28,7 @@ __all__ = ["action", "build_upload"]
 _CONTROLS: Final = (*LOG_EVENT_CONTROLS, "products", "use_batch_endpoint", "setOnce", "setAlways", "add")
 
 
-def build_upload(payload: Mapping[str, Any], settings: Any) -> EventUpload:
+def build_upload(payload: Mapping[str, Any], settings: AmplitudeSettings) -> EventUpload:
     """The Amplitude event for a logEventV2 payload, its URL and its request options."""
     properties = prepare_properties(payload, _CONTROLS, merge_utm=False)
     apply_operation_fields(properties, payload)
@@ -37,11 +38,11 @@ def build_upload(payload: Mapping[str, Any], settings: Any) -> EventUpload:
     )
 
 
-async def perform(request: RequestClient, data: ExecuteInput[Any]) -> httpx.Response:
+async def perform(request: RequestClient, data: ExecuteInput[AmplitudeSettings]) -> httpx.Response:
     return await send_upload(request, build_upload(data.payload, data.settings), data.settings)
 
 
-async def perform_batch(request: RequestClient, data: BatchInput[Any]) -> BatchResult:
+async def perform_batch(request: RequestClient, data: BatchInput[AmplitudeSettings]) -> BatchResult:
     return await upload_batch(request, data, build_upload)
 
 

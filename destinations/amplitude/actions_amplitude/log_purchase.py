@@ -22,6 +22,7 @@ from ._event import (
     user_agent_fields,
 )
 from ._revenue import is_empty_product, revenue_properties
+from ._settings import AmplitudeSettings
 from .log_event import events_url, send_upload
 
 __all__ = ["BATCHING", "PRODUCT_EVENT_TYPE", "action", "build_upload"]
@@ -56,7 +57,7 @@ def _product_event(
     return finish_event({}, event, library)
 
 
-def build_upload(payload: Mapping[str, Any], settings: Any) -> EventUpload:
+def build_upload(payload: Mapping[str, Any], settings: AmplitudeSettings) -> EventUpload:
     """The order event and the product events for a logPurchase payload, their URL and options.
 
     With Track Revenue Per Product on (and products present), revenue is reported on the product
@@ -79,11 +80,11 @@ def build_upload(payload: Mapping[str, Any], settings: Any) -> EventUpload:
     )
 
 
-async def perform(request: RequestClient, data: ExecuteInput[Any]) -> httpx.Response:
+async def perform(request: RequestClient, data: ExecuteInput[AmplitudeSettings]) -> httpx.Response:
     return await send_upload(request, build_upload(data.payload, data.settings), data.settings)
 
 
-async def perform_batch(request: RequestClient, data: BatchInput[Any]) -> BatchResult:
+async def perform_batch(request: RequestClient, data: BatchInput[AmplitudeSettings]) -> BatchResult:
     return await upload_batch(request, data, build_upload)
 
 

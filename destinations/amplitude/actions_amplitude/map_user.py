@@ -11,7 +11,8 @@ from actions.js import json_stringify
 
 from . import _fields
 from ._batch import FORM_MAX_BYTES, USERMAP_MAX_ITEMS, FormAPI, upload_form_batch
-from ._endpoints import endpoint_for, setting_value
+from ._endpoints import endpoint_for
+from ._settings import AmplitudeSettings, secret_value
 from .identify_user import options_json
 
 __all__ = ["BATCHING", "USERMAP_API", "action", "user_mapping"]
@@ -26,9 +27,9 @@ def user_mapping(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in payload.items() if key in _MAPPING_KEYS}
 
 
-async def perform(request: RequestClient, data: ExecuteInput[Any]) -> httpx.Response:
+async def perform(request: RequestClient, data: ExecuteInput[AmplitudeSettings]) -> httpx.Response:
     form = {
-        "api_key": setting_value(data.settings, "apiKey"),
+        "api_key": secret_value(data.settings.apiKey),
         "mapping": json_stringify([user_mapping(data.payload)]),
         "options": options_json(data.payload.get("min_id_length")),
     }
@@ -48,7 +49,7 @@ USERMAP_API: Final = FormAPI(
 BATCHING: Final = Batching(max_events=USERMAP_MAX_ITEMS, max_bytes=FORM_MAX_BYTES, keys=("min_id_length",))
 
 
-async def perform_batch(request: RequestClient, data: BatchInput[Any]) -> BatchResult:
+async def perform_batch(request: RequestClient, data: BatchInput[AmplitudeSettings]) -> BatchResult:
     return await upload_form_batch(request, data, USERMAP_API)
 
 

@@ -24,6 +24,7 @@ from actions import (
     Field,
     Preset,
     RequestClient,
+    SecretStr,
     Settings,
     hookimpl,
     setting,
@@ -46,14 +47,13 @@ class WebhookSettings(Settings):
         description="HTTP method.",
         choices={"POST": "POST", "PUT": "PUT", "PATCH": "PATCH"},
     )
-    sharedSecret: str | None = setting(
+    sharedSecret: SecretStr | None = setting(
         None,
         label="Shared Secret",
         description=(
             f"If set, every request carries a `{SIGNATURE_HEADER}: sha256=<hex>` header: the HMAC-SHA256 "
             "of the exact request body with this secret, so the receiver can verify the sender."
         ),
-        secret=True,
     )
 
 
@@ -86,7 +86,7 @@ async def _send(
     all_headers = {str(k): str(v) for k, v in headers.items()}
     all_headers["content-type"] = "application/json"
     if settings.sharedSecret:
-        all_headers[SIGNATURE_HEADER] = sign(settings.sharedSecret, body)
+        all_headers[SIGNATURE_HEADER] = sign(settings.sharedSecret.get_secret_value(), body)
     return await request(settings.url, method=settings.method, content=body, headers=all_headers)
 
 
