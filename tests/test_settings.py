@@ -90,7 +90,7 @@ def test_raw_settings_are_validated_once_per_run_not_per_event() -> None:
 
 
 def test_a_configured_destination_validates_its_settings_once_for_the_whole_run() -> None:
-    from actions import get_registry
+    from actions.runtime import get_registry
 
     seen: list[Any] = []
     destination = CountingDestination(**dict(recording_destination(seen)))

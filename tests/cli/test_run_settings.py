@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from actions import ConfigurationError, Redactor
+from actions import ConfigurationError
+from actions.runtime import Redactor
 from actions_cli import cli
 from actions_cli._run import destination_config
 from actions_cli._settings_file import load_settings
