@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from actions.js import json_stringify
 
-from ._liquid_values import LITERALS, code_points, string_to_number
+from ._values import LITERALS, code_points, string_to_number
 
 __all__ = [
     "BLANK",

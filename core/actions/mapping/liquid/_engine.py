@@ -4,8 +4,8 @@ The reference renders ``@liquid`` with LiquidJS (``parseAndRenderSync`` with the
 scope; ``renderLimit`` 500 ms, ``parseLimit`` 1000, ``memoryLimit`` 1e8) and replaces six tags and
 twenty filters with throwing stand-ins. Its results depend on LiquidJS's own semantics:
 JavaScript values and coercions, its lenient tokenizer, its tags and their errors. This module
-reproduces them: tokens come from :mod:`._liquid_lexer`, values follow :mod:`._liquid_values`,
-filters live in :mod:`._liquid_filters`.
+reproduces them: tokens come from :mod:`._lexer`, values follow :mod:`._values`,
+filters live in :mod:`._filters`.
 
 Errors are ``MappingError``\\ s whose ``kind`` is the LiquidJS class (``TokenizationError``,
 ``ParseError``, ``RenderError``) and whose message ends with ``, line:L, col:C``.
@@ -19,10 +19,11 @@ from typing import Any, Final
 
 from actions.js import UNDEFINED, from_utf16_units, json_stringify, to_utf16_units
 
-from .._clock import get_clock
-from .._errors import MappingError
-from ._liquid_filters import FILTERS, Limiter, RenderContext, js_filter_for
-from ._liquid_lexer import (
+from ..._clock import get_clock
+from ..._errors import MappingError
+from .._nodes import Resolver
+from ._filters import FILTERS, Limiter, RenderContext, js_filter_for
+from ._lexer import (
     UNARY_OPERATORS,
     FilteredValueToken,
     FilterToken,
@@ -41,7 +42,7 @@ from ._liquid_lexer import (
     Token,
     Tokenizer,
 )
-from ._liquid_values import (
+from ._values import (
     ABSENT,
     OBJECT_PROTOTYPE_NAMES,
     BlockDrop,
@@ -63,7 +64,6 @@ from ._liquid_values import (
     stringify,
     to_value,
 )
-from ._nodes import Resolver
 
 __all__ = ["DISABLED_TAGS", "compile_liquid", "render_liquid"]
 
@@ -96,6 +96,9 @@ class Context(RenderContext):
     def spawn(self, item: Any) -> Context:
         """A context whose variables are the properties of ``item`` (``where`` reads with it)."""
         return Context(_environment(item), self.memory, self._now_ms)
+
+    def evaluate(self, token: Token) -> Any:
+        return evaluate_token(token, self)
 
     def find_scope(self, key: Any) -> Any:
         name = property_key(key)

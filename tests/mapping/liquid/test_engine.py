@@ -12,7 +12,7 @@ import pytest
 from actions._clock import use_clock
 from actions._errors import MappingError
 from actions.mapping import transform, transform_batch
-from actions.mapping._liquid_dates import js_date_parse
+from actions.mapping.liquid._dates import js_date_parse
 
 PAYLOAD = {
     "properties": {

@@ -15,10 +15,12 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, Final, Protocol
 
-from actions.js import UNDEFINED, number_to_string, object_keys
+from actions.js import UNDEFINED, json_stringify, number_to_string, object_keys
 
-from ._liquid_dates import LiquidDate, parse_liquid_date, strftime
-from ._liquid_values import (
+from ._dates import LiquidDate, parse_liquid_date
+from ._lexer import Token, Tokenizer
+from ._strftime import strftime
+from ._values import (
     JS_SPACE_CLASS,
     BlockDrop,
     Drop,
@@ -92,7 +94,9 @@ class RenderContext(Protocol):
 
     def now_ms(self) -> int: ...
 
-    def spawn(self, item: Any) -> Any: ...
+    def spawn(self, item: Any) -> RenderContext: ...
+
+    def evaluate(self, token: Token) -> Any: ...
 
     def read_path(self, target: Any, props: list[Any]) -> Any: ...
 
@@ -952,13 +956,10 @@ def _slice(ctx: Any, value: Any, args: list[Any]) -> Any:
 
 
 def _where(ctx: Any, value: Any, args: list[Any]) -> Any:
-    from ._liquid import evaluate_token
-    from ._liquid_lexer import Tokenizer
-
     items = _to_array(value)
     ctx.memory.use(len(items))
     token = Tokenizer(stringify(_arg(args, 0))).read_scope_value()
-    values = [evaluate_token(token, ctx.spawn(item)) for item in items]
+    values = [ctx.spawn(item).evaluate(token) for item in items]
     expected = args[1] if len(args) > 1 else UNDEFINED
     if expected is UNDEFINED:
         return [item for item, found in zip(items, values, strict=True) if not liquid_falsy(found)]
@@ -1022,8 +1023,6 @@ def _raw(ctx: Any, value: Any, args: list[Any]) -> Any:
 
 
 def _json_string(text: str) -> str:
-    from actions.js import json_stringify
-
     return json_stringify(code_points(text)) or '""'
 
 
