@@ -1,7 +1,19 @@
 from __future__ import annotations
 
+import math
+
 import pytest
-from actions.js import UNDEFINED, json_stringify, number_to_string, to_string, type_name
+from actions.js import (
+    LINE_TERMINATORS,
+    UNDEFINED,
+    WHITE_SPACE,
+    json_stringify,
+    number_to_string,
+    string_to_number,
+    to_number,
+    to_string,
+    type_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -32,6 +44,17 @@ def test_string_conversion_follows_javascript() -> None:
     assert to_string(True) == "true"
     assert to_string(None) == "null"
     assert to_string(UNDEFINED) == "undefined"
+
+
+def test_number_reads_ascii_digits_only() -> None:
+    assert math.isnan(string_to_number("\u0661\u0662"))  # Arabic-Indic digits, which Python's float() reads
+    assert math.isnan(to_number("\uff11"))
+    assert to_number(" 12\u3000") == 12
+
+
+def test_line_terminators_are_the_white_space_that_ends_a_line() -> None:
+    assert set(LINE_TERMINATORS) == {"\n", "\r", "\u2028", "\u2029"}
+    assert set(LINE_TERMINATORS) < set(WHITE_SPACE)
 
 
 def test_json_stringify_drops_undefined_keys_and_nulls_undefined_items() -> None:

@@ -110,6 +110,12 @@ def test_equality_is_strict_and_and_or_group_from_the_right() -> None:
     assert render("{% if true or false and false %}T{% else %}F{% endif %}") == "T"
 
 
+def test_strings_of_non_ascii_digits_are_not_numbers() -> None:
+    # Number() reads ASCII digits only: Number("١٢") is NaN, which LiquidJS's toNumber turns into 0.
+    assert render("{{ '١٢' | plus: 1 }}") == "1"
+    assert render("{% if '١٢' > 5 %}T{% else %}F{% endif %}") == "F"
+
+
 def test_an_output_with_several_values_prints_the_first() -> None:
     assert render("{{ 'a' 'b' }}{{ properties.n properties.price }}") == "a3"
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
-from actions.js import UNDEFINED
+from actions.js import UNDEFINED, from_utf16_units
 
-from ._values import JsError, code_points, js_to_number, js_to_primitive
+from ._values import JsError, js_to_number, js_to_primitive
 
 __all__ = ["Fields", "LiquidDate", "days_from_civil", "js_date_parse", "parse_liquid_date"]
 
@@ -586,10 +586,10 @@ def _zone_offset_minutes(name: str, time: float) -> float:
     """LiquidJS's ``getTimezoneOffset(name, date)``: minutes behind UTC in zone ``name`` at ``time``."""
     if math.isnan(time):
         return math.nan  # an invalid date prints "Invalid Date" before the zone is looked at
-    zone = _zone(code_points(name)) if name else None
+    zone = _zone(from_utf16_units(name)) if name else None
     if zone is None:
         # V8 prints the zone's UTF-8 bytes as Latin-1 in this message.
-        shown = code_points(name).encode("utf-8", "surrogatepass").decode("latin-1")
+        shown = from_utf16_units(name).encode("utf-8", "surrogatepass").decode("latin-1")
         raise JsError(f"Invalid time zone specified: {shown}", "RangeError")
     from datetime import UTC, datetime, timedelta
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
-from actions.js import UNDEFINED, from_utf16_units, json_stringify, to_utf16_units
+from actions.js import UNDEFINED, from_utf16_units, json_stringify, to_string, to_utf16_units, truthy
 
 from ..._clock import get_clock
 from ..._errors import MappingError
@@ -52,8 +52,6 @@ from ._values import (
     has_property,
     js_add,
     js_compare,
-    js_is_truthy,
-    js_string,
     js_to_number,
     js_to_primitive,
     liquid_equals,
@@ -170,7 +168,7 @@ def _contains(left: Any, right: Any) -> bool:
     if isinstance(left, list | tuple):
         return any(liquid_equals(item, right) for item in left)
     if isinstance(left, str):
-        needle = js_string(to_value(right))
+        needle = to_string(to_value(right))
         return to_utf16_units(needle) in to_utf16_units(left)
     return False
 
@@ -352,7 +350,7 @@ def render_templates(templates: list[Template], ctx: Context, out: list[str]) ->
     for template in templates:
         try:
             html = template.render(ctx, out)
-            if html is not None and js_is_truthy(html):
+            if html is not None and truthy(html):
                 out.append(stringify(html))
         except JsError as error:
             raise template.token.error("RenderError", error.message) from None
@@ -516,7 +514,7 @@ class _Cycle(Tag):
         group = evaluate_token(self.group, ctx)
         # LiquidJS keys the counter on the group and on the candidates printed as objects,
         # so cycles with the same number of candidates share it.
-        fingerprint = f"cycle:{js_string(group)}:" + ",".join("[object Object]" for _ in self.candidates)
+        fingerprint = f"cycle:{to_string(group)}:" + ",".join("[object Object]" for _ in self.candidates)
         groups = ctx.registers.setdefault("cycle", {})
         index = groups.get(fingerprint, 0)
         candidate = self.candidates[index]
@@ -591,9 +589,9 @@ class _Unless(Tag):
         raise _not_closed(token)
 
     def render(self, ctx: Context, out: list[str]) -> Any:
-        for value, truthy, templates in self.branches:
+        for value, when_truthy, templates in self.branches:
             falsy = liquid_falsy(value.value(ctx))
-            if falsy != truthy:
+            if falsy != when_truthy:
                 render_templates(templates, ctx, out)
                 return None
         render_templates(self.else_templates, ctx, out)

@@ -6,8 +6,10 @@ import math
 from collections.abc import Callable
 from typing import Any, Final
 
+from actions.js import LINE_TERMINATORS, from_utf16_units, to_string
+
 from ._dates import Fields, LiquidDate, days_from_civil
-from ._values import JsError, code_points, js_compare, js_string, js_to_number, js_to_primitive
+from ._values import JsError, js_compare, js_to_number, js_to_primitive
 
 __all__ = ["MAX_DATE_WIDTH", "strftime"]
 
@@ -44,7 +46,6 @@ _PAD_WIDTHS: Final = {
 }
 _SPACE_PADDED: Final = frozenset("aAbBceklpP")
 _FLAGS: Final = frozenset("-_0^#:")
-_LINE_TERMINATORS: Final = frozenset("\n\r\u2028\u2029")
 
 
 def _leap(year: int) -> bool:
@@ -105,8 +106,8 @@ def _pad_start(text: str, width: Any, pad: str) -> str:
 def _zone_text(date: LiquidDate, colon: bool) -> str:
     raw = date.offset
     offset = abs(js_to_number(js_to_primitive(raw)))
-    hours = js_string(math.floor(offset / 60)) if offset == offset else "NaN"
-    minutes = js_string(math.fmod(offset, 60)) if offset == offset and math.isfinite(offset) else "NaN"
+    hours = to_string(math.floor(offset / 60)) if offset == offset else "NaN"
+    minutes = to_string(math.fmod(offset, 60)) if offset == offset and math.isfinite(offset) else "NaN"
     sign = "-" if js_compare(raw, 0) == 1 else "+"
     return sign + _pad_start(hours, 2, "0") + (":" if colon else "") + _pad_start(minutes, 2, "0")
 
@@ -154,7 +155,7 @@ def _convert(date: LiquidDate, moment: Fields, code: str, flags: str, width: str
     if code == "q":
         return _ordinal(moment.day)
     if code == "s":
-        return js_string(_js_round(date.display / 1000))
+        return to_string(_js_round(date.display / 1000))
     if code == "S":
         return str(moment.second)
     if code == "u":
@@ -177,7 +178,7 @@ def _convert(date: LiquidDate, moment: Fields, code: str, flags: str, width: str
         return _zone_text(date, ":" in flags)
     if code == "Z":
         name = date.zone_name if date.fixed else "UTC"
-        return code_points(name) or _zone_text(date, ":" in flags)
+        return from_utf16_units(name) or _zone_text(date, ":" in flags)
     if code == "t":
         return "\t"
     if code == "n":
@@ -208,10 +209,10 @@ def _next_directive(template: str, start: int) -> tuple[int, int, str, str | Non
         if (
             position + 1 < len(template)
             and template[position] in "EO"
-            and template[position + 1] not in _LINE_TERMINATORS
+            and template[position + 1] not in LINE_TERMINATORS
         ):
             position += 1
-        if position < len(template) and template[position] not in _LINE_TERMINATORS:
+        if position < len(template) and template[position] not in LINE_TERMINATORS:
             return index, position + 1, flags, width, template[position]
         index = template.find("%", index + 1)
     return None
