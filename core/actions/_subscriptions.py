@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from operator import eq, ge, gt, le, lt, ne
 from typing import Any, Final, Literal, TypeAlias, get_args
 
-from actions.js import UNDEFINED, number_to_string, to_string
+from actions.js import UNDEFINED, WHITE_SPACE, number_to_string, string_to_number, to_string
 
-from ._dates import _JS_SPACE, js_string_to_number
 from ._errors import SubscriptionError
 
 __all__ = [
@@ -576,8 +575,8 @@ class _Parser:
         text = token.value
         if (
             token.kind in ("string", "word")
-            and text.strip(_JS_SPACE)
-            and math.isfinite(js_string_to_number(text))
+            and text.strip(WHITE_SPACE)
+            and math.isfinite(string_to_number(text))
         ):
             return text
         raise _SyntaxError(
@@ -660,7 +659,7 @@ def _js_to_number(value: object) -> float:
     if isinstance(value, float):
         return value
     if isinstance(value, str):
-        return js_string_to_number(value)
+        return string_to_number(value)
     return math.nan  # undefined
 
 

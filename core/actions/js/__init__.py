@@ -8,6 +8,7 @@ output as there. Destinations use it too: it is public.
 
 from __future__ import annotations
 
+from ._date import civil_from_days, date_parse, days_from_civil, make_date, make_day, make_time, time_clip
 from ._json import json_stringify, object_keys
 from ._strings import (
     LINE_TERMINATORS,
@@ -37,11 +38,18 @@ __all__ = [
     "WHITE_SPACE",
     "WHITE_SPACE_CLASS",
     "Undefined",
+    "civil_from_days",
+    "date_parse",
+    "days_from_civil",
     "from_utf16_units",
     "json_stringify",
+    "make_date",
+    "make_day",
+    "make_time",
     "number_to_string",
     "object_keys",
     "string_to_number",
+    "time_clip",
     "to_number",
     "to_primitive",
     "to_string",

@@ -6,9 +6,9 @@ import math
 from collections.abc import Callable
 from typing import Any, Final
 
-from actions.js import LINE_TERMINATORS, from_utf16_units, to_string
+from actions.js import LINE_TERMINATORS, days_from_civil, from_utf16_units, to_string
 
-from ._dates import Fields, LiquidDate, days_from_civil
+from ._dates import Fields, LiquidDate
 from ._values import JsError, js_compare, js_to_number, js_to_primitive
 
 __all__ = ["MAX_DATE_WIDTH", "strftime"]
