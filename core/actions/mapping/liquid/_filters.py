@@ -33,6 +33,7 @@ from actions.js import (
 
 from ._dates import LiquidDate, parse_liquid_date
 from ._lexer import Token, Tokenizer
+from ._math import js_ceil, js_div, js_floor, js_mod, js_mul, js_pow, js_round, js_sign, unsafe_as_double
 from ._strftime import strftime
 from ._values import (
     BlockDrop,
@@ -131,93 +132,7 @@ def _length(value: Any) -> Any:
     return UNDEFINED
 
 
-
 # --- numbers ---------------------------------------------------------------------------------
-
-_MAX_SAFE: Final = 2**53
-
-
-def _num(value: float | int) -> float | int:
-    if isinstance(value, int) and abs(value) > _MAX_SAFE:
-        return float(value)
-    return value
-
-
-def _js_div(left: float | int, right: float | int) -> float | int:
-    if left != left or right != right:
-        return math.nan
-    if right == 0:
-        if left == 0:
-            return math.nan
-        sign = math.copysign(1, left) * math.copysign(1, right)
-        return math.inf if sign > 0 else -math.inf
-    if isinstance(left, int) and isinstance(right, int) and left % right == 0:
-        return _num(left // right)
-    return left / right
-
-
-def _js_mod(left: float | int, right: float | int) -> float | int:
-    if left != left or right != right or math.isinf(left) or right == 0:
-        return math.nan
-    if math.isinf(right):
-        return left
-    if isinstance(left, int) and isinstance(right, int):
-        result = abs(left) % abs(right)
-        return result if left >= 0 else (-result if result else -0.0)
-    return math.fmod(left, right)
-
-
-def _js_floor(value: float | int) -> float | int:
-    if isinstance(value, int) or value != value or math.isinf(value):
-        return value
-    return _num(math.floor(value))
-
-
-def _js_ceil(value: float | int) -> float | int:
-    if isinstance(value, int) or value != value or math.isinf(value):
-        return value
-    result = math.ceil(value)
-    if result == 0 and value < 0:
-        return -0.0
-    return _num(result)
-
-
-def _js_round(value: float | int) -> float | int:
-    if isinstance(value, int) or value != value or math.isinf(value):
-        return value
-    floor = math.floor(value)
-    result = floor + 1 if value - floor >= 0.5 else floor
-    if result == 0 and (value < 0 or math.copysign(1, value) < 0):
-        return -0.0
-    return _num(result)
-
-
-def _js_pow(base: float, exponent: float | int) -> float:
-    try:
-        return math.pow(base, exponent)
-    except OverflowError:
-        return math.inf
-    except ValueError:
-        return math.nan
-
-
-def _js_mul(left: float | int, right: float | int) -> float | int:
-    if isinstance(left, int) and isinstance(right, int):
-        return _num(left * right)
-    try:
-        return left * right
-    except OverflowError:  # pragma: no cover - float multiplication never raises
-        return math.inf
-
-
-def _js_sign(value: float | int) -> float | int:
-    if value != value:
-        return math.nan
-    if value > 0:
-        return 1
-    if value < 0:
-        return -1
-    return value
 
 
 def _numbers(args: list[Any]) -> list[float | int]:
@@ -245,45 +160,48 @@ def _at_most(ctx: Any, value: Any, args: list[Any]) -> Any:
 
 
 def _ceil(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _js_ceil(to_liquid_number(value))
+    return js_ceil(to_liquid_number(value))
 
 
 def _floor(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _js_floor(to_liquid_number(value))
+    return js_floor(to_liquid_number(value))
 
 
 def _divided_by(ctx: Any, value: Any, args: list[Any]) -> Any:
     numbers = _numbers(args)
-    result = _js_div(to_liquid_number(value), _missing_nan(numbers, 0))
+    result = js_div(to_liquid_number(value), _missing_nan(numbers, 0))
     if len(numbers) > 1 and truthy(numbers[1]):
-        return _js_floor(result)
+        return js_floor(result)
     return result
 
 
 def _minus(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _num(to_liquid_number(value) - _missing_nan(_numbers(args), 0))
+    return unsafe_as_double(to_liquid_number(value) - _missing_nan(_numbers(args), 0))
 
 
 def _plus(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _num(to_liquid_number(value) + _missing_nan(_numbers(args), 0))
+    return unsafe_as_double(to_liquid_number(value) + _missing_nan(_numbers(args), 0))
 
 
 def _times(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _js_mul(to_liquid_number(value), _missing_nan(_numbers(args), 0))
+    return js_mul(to_liquid_number(value), _missing_nan(_numbers(args), 0))
 
 
 def _modulo(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _js_mod(to_liquid_number(value), _missing_nan(_numbers(args), 0))
+    return js_mod(to_liquid_number(value), _missing_nan(_numbers(args), 0))
 
 
 def _round(ctx: Any, value: Any, args: list[Any]) -> Any:
     number = to_liquid_number(value)
     places = to_liquid_number(_arg(args, 0, 0))
-    amp = _js_pow(10.0, places)
+    amp = js_pow(10.0, places)
     scaled = number * amp
-    rounded = _js_round(abs(scaled)) if scaled == scaled else scaled
-    result = _js_div(_js_mul(_js_sign(number), rounded), amp)
+    rounded = js_round(abs(scaled)) if scaled == scaled else scaled
+    result = js_div(js_mul(js_sign(number), rounded), amp)
     return _tidy(result)
+
+
+_MAX_SAFE: Final = 2**53
 
 
 def _tidy(number: float | int) -> float | int:
@@ -905,7 +823,7 @@ def _sum(ctx: Any, value: Any, args: list[Any]) -> Any:
         if truthy(prop):
             item = ctx.read_path(item, stringify(prop).split("."))
         data = js_to_number(item)
-        total = _num(total + (0 if data != data else data))
+        total = unsafe_as_double(total + (0 if data != data else data))
     return total
 
 

@@ -9,6 +9,7 @@ from typing import Any, Final
 from actions.js import LINE_TERMINATORS, days_from_civil, from_utf16_units, to_string
 
 from ._dates import Fields, LiquidDate
+from ._math import js_round
 from ._values import JsError, js_compare, js_to_number, js_to_primitive
 
 __all__ = ["MAX_DATE_WIDTH", "strftime"]
@@ -112,11 +113,6 @@ def _zone_text(date: LiquidDate, colon: bool) -> str:
     return sign + _pad_start(hours, 2, "0") + (":" if colon else "") + _pad_start(minutes, 2, "0")
 
 
-def _js_round(value: float) -> float:
-    floor = math.floor(value)
-    return floor + 1 if value - floor >= 0.5 else floor
-
-
 def _convert(date: LiquidDate, moment: Fields, code: str, flags: str, width: str | None) -> str | None:
     if code == "a":
         return _DAYS[moment.weekday][:3]
@@ -155,7 +151,7 @@ def _convert(date: LiquidDate, moment: Fields, code: str, flags: str, width: str
     if code == "q":
         return _ordinal(moment.day)
     if code == "s":
-        return to_string(_js_round(date.display / 1000))
+        return to_string(js_round(date.display / 1000))
     if code == "S":
         return str(moment.second)
     if code == "u":

@@ -177,9 +177,7 @@ def liquid_falsy(value: Any) -> bool:
     return value is False or value is None or value is UNDEFINED
 
 
-
 # --- strings and numbers ---------------------------------------------------------------------
-
 
 
 def stringify(value: Any) -> str:
