@@ -12,16 +12,7 @@ import math
 import re
 from typing import Final
 
-from actions.js import (
-    WHITE_SPACE_CLASS,
-    date_parse,
-    make_date,
-    make_day,
-    make_time,
-    number_to_string,
-    string_to_number,
-    time_clip,
-)
+from actions.js import WHITE_SPACE_CLASS, date_parse, date_utc, number_to_string, string_to_number, time_clip
 
 __all__ = ["date_like_string", "parse_date"]
 
@@ -47,17 +38,14 @@ _DAYJS_PATTERN: Final = re.compile(
 def _dayjs_pattern(match: re.Match[str]) -> float:
     """Resolve a string dayjs matched with its pattern, the way ``Date.UTC(y, M - 1, d, ...)`` does."""
     year_text, month_text, day_text, hour_text, minute_text, second_text, fraction = match.groups()
-    year = int(year_text)
-    if 0 <= year <= 99:  # Date.UTC maps two-digit years to the 1900s
-        year += 1900
+    year = int(year_text)  # Date.UTC makes "0099" 1999
     # `M - 1 || 0` and `d || 1`: a missing month is January, an empty day is the 1st, but "0"
     # and "00" are kept (they are non-empty strings) and roll back into the previous month.
     month0 = int(month_text) - 1 if month_text is not None else 0
     day = int(day_text) if day_text else 1
     # Only the first three digits of the fraction are kept, read as a whole number: ".5" is 5 ms.
     ms = int(fraction[:3]) if fraction else 0
-    time = make_time(int(hour_text or 0), int(minute_text or 0), int(second_text or 0), ms)
-    return time_clip(make_date(make_day(year, month0, day), time))
+    return date_utc(year, month0, day, int(hour_text or 0), int(minute_text or 0), int(second_text or 0), ms)
 
 
 # ---------------------------------------------------------------------------------------------

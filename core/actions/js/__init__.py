@@ -8,7 +8,7 @@ output as there. Destinations use it too: it is public.
 
 from __future__ import annotations
 
-from ._date import civil_from_days, date_parse, days_from_civil, make_date, make_day, make_time, time_clip
+from ._date import civil_from_days, date_parse, date_utc, days_from_civil, time_clip
 from ._json import json_stringify, object_keys
 from ._strings import (
     LINE_TERMINATORS,
@@ -40,12 +40,10 @@ __all__ = [
     "Undefined",
     "civil_from_days",
     "date_parse",
+    "date_utc",
     "days_from_civil",
     "from_utf16_units",
     "json_stringify",
-    "make_date",
-    "make_day",
-    "make_time",
     "number_to_string",
     "object_keys",
     "string_to_number",

@@ -16,15 +16,7 @@ from typing import Final
 
 from ._strings import LINE_TERMINATORS, WHITE_SPACE
 
-__all__ = [
-    "civil_from_days",
-    "date_parse",
-    "days_from_civil",
-    "make_date",
-    "make_day",
-    "make_time",
-    "time_clip",
-]
+__all__ = ["civil_from_days", "date_parse", "date_utc", "days_from_civil", "time_clip"]
 
 _MS_PER_DAY: Final = 86_400_000
 #: ECMAScript's time range: +-100,000,000 days around the epoch.
@@ -58,29 +50,6 @@ def civil_from_days(days: int) -> tuple[int, int, int]:
     return year + (month <= 2), month, day
 
 
-def make_day(year: float, month: float, day: float) -> float:
-    """ECMAScript ``MakeDay``: the day number of a date (month 0-based; month and day may overflow)."""
-    if not all(math.isfinite(x) for x in (year, month, day)):
-        return math.nan
-    whole_year = int(year) + int(month) // 12
-    whole_month = int(month) % 12
-    return days_from_civil(whole_year, whole_month + 1, 1) + int(day) - 1
-
-
-def make_time(hour: float, minute: float, second: float, millisecond: float) -> float:
-    """ECMAScript ``MakeTime``: milliseconds into a day (fields may overflow or be negative)."""
-    if not all(math.isfinite(x) for x in (hour, minute, second, millisecond)):
-        return math.nan
-    return ((int(hour) * 60 + int(minute)) * 60 + int(second)) * 1000 + int(millisecond)
-
-
-def make_date(day: float, time: float) -> float:
-    """ECMAScript ``MakeDate``: a day number and a time within it as one time value."""
-    if not (math.isfinite(day) and math.isfinite(time)):
-        return math.nan
-    return day * _MS_PER_DAY + time
-
-
 def time_clip(time: float) -> float:
     """ECMAScript ``TimeClip``: ``NaN`` outside +-8.64e15 ms; fractions truncate toward zero; no ``-0``."""
     if not math.isfinite(time) or abs(time) > _MAX_TIME:
@@ -88,9 +57,21 @@ def time_clip(time: float) -> float:
     return float(math.trunc(time)) + 0.0
 
 
-def _utc(year: int, month0: int, day: int, hour: int, minute: int, second: int, ms: int) -> float:
-    """The unclipped time value of a UTC date-time (``Date.UTC`` without ``TimeClip``)."""
-    return make_date(make_day(year, month0, day), make_time(hour, minute, second, ms))
+def _utc(year: int, month0: int, day: int, hour: int, minute: int, second: int, ms: int) -> int:
+    """``MakeDate(MakeDay(...), MakeTime(...))`` for integer fields, without ``TimeClip``: exact."""
+    days = days_from_civil(year + month0 // 12, month0 % 12 + 1, 1) + day - 1
+    return days * _MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms
+
+
+def date_utc(
+    year: int, month: int = 0, day: int = 1, hour: int = 0, minute: int = 0, second: int = 0, ms: int = 0
+) -> float:
+    """``Date.UTC(year, month, ...)`` for integer fields: the month is 0-based, every field may
+    overflow or be negative (``Date.UTC(2021, 12, 0)`` is 2021-12-31), and years 0 to 99 are
+    1900 to 1999. ``NaN`` outside JavaScript's time range."""
+    if 0 <= year <= 99:
+        year += 1900
+    return time_clip(_utc(year, month, day, hour, minute, second, ms))
 
 
 # --- V8's date parser ---------------------------------------------------------------------------
