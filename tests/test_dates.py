@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from actions._dates import date_like_string, js_string_to_number, parse_date
+from actions._dates import date_like_string, parse_date
 from actions._payload import datetime_value_is_valid as is_date_like
 from hypothesis import given
 from hypothesis import strategies as st
@@ -220,30 +220,3 @@ def test_date_like_reads_canonical_numbers_as_unix_seconds_and_the_rest_with_day
 )
 def test_is_date_like_coerces_non_strings_like_the_validator(value: Any, valid: bool) -> None:
     assert is_date_like(value) is valid
-
-
-# --- JavaScript's Number(string) --------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "number"),
-    [
-        ("", 0.0),
-        ("  \u00a0\ufeff12\n", 12.0),
-        ("1e3", 1000.0),
-        (".5", 0.5),
-        ("5.", 5.0),
-        ("-0", -0.0),
-        ("0x1F", 31.0),
-        ("0b101", 5.0),
-        ("0o17", 8.0 + 7.0),
-        ("-Infinity", -math.inf),
-    ],
-)
-def test_js_string_to_number_accepts_what_javascript_accepts(text: str, number: float) -> None:
-    assert js_string_to_number(text) == number
-
-
-@pytest.mark.parametrize("text", ["inf", "nan", "1_000", "-0x10", "12px", "\x1c12"])
-def test_js_string_to_number_rejects_what_only_python_accepts(text: str) -> None:
-    assert math.isnan(js_string_to_number(text))

@@ -20,9 +20,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from actions.js import UNDEFINED, json_stringify, number_to_string, to_string, type_name
+from actions.js import UNDEFINED, json_stringify, number_to_string, string_to_number, to_string, type_name
 
-from ._dates import date_like_string, js_string_to_number
+from ._dates import date_like_string
 from ._errors import FieldError, SchemaValidationError, SettingsValidationError
 from ._fields import Condition, DependsOn, Field
 
@@ -438,7 +438,7 @@ def _coerce_to_string(value: Any) -> Any:
 def _numeric_string(value: Any) -> float | None:
     # ajv: `typeof data == "string" && data && data == +data`
     if isinstance(value, str) and value:
-        number = js_string_to_number(value)
+        number = string_to_number(value)
         if number == number:
             return number
     return None

@@ -8,6 +8,7 @@ output as there. Destinations use it too: it is public.
 
 from __future__ import annotations
 
+from ._date import civil_from_days, date_parse, date_utc, days_from_civil, time_clip
 from ._json import json_stringify, object_keys
 from ._objects import array_index, member, spread
 from ._strings import (
@@ -22,8 +23,6 @@ from ._strings import (
     utf16_len,
     utf16_slice,
 )
-
-# json_stringify, object_keys
 from ._values import (
     UNDEFINED,
     Undefined,
@@ -44,6 +43,10 @@ __all__ = [
     "WHITE_SPACE_CLASS",
     "Undefined",
     "array_index",
+    "civil_from_days",
+    "date_parse",
+    "date_utc",
+    "days_from_civil",
     "from_utf16_units",
     "has_surrogate",
     "json_stringify",
@@ -52,6 +55,7 @@ __all__ = [
     "object_keys",
     "spread",
     "string_to_number",
+    "time_clip",
     "to_number",
     "to_primitive",
     "to_string",

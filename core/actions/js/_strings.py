@@ -24,7 +24,8 @@ WHITE_SPACE: Final = (
     "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 
-#: ``LineTerminator`` code points: where ``.`` in a regular expression stops, and what ends a line.
+#: ``LineTerminator`` code points (part of :data:`WHITE_SPACE`): what a regular expression's ``.`` and
+#: ``$`` (with the ``m`` flag) stop at.
 LINE_TERMINATORS: Final = "\n\r\u2028\u2029"
 
 #: :data:`WHITE_SPACE` as the body of a regular-expression character class (``f"[{WHITE_SPACE_CLASS}]"``).

@@ -493,7 +493,7 @@ def build_liquid(argument: Any, compiler: Compiler) -> Node:
         return constant("")
     if utf16_len(argument) > 1000:
         return raiser("liquid template values are limited to 1000 characters")
-    from ._liquid import compile_liquid
+    from .liquid import compile_liquid
 
     return Node(compile_liquid(argument), True)
 

@@ -4,8 +4,8 @@ The reference renders ``@liquid`` with LiquidJS (``parseAndRenderSync`` with the
 scope; ``renderLimit`` 500 ms, ``parseLimit`` 1000, ``memoryLimit`` 1e8) and replaces six tags and
 twenty filters with throwing stand-ins. Its results depend on LiquidJS's own semantics:
 JavaScript values and coercions, its lenient tokenizer, its tags and their errors. This module
-reproduces them: tokens come from :mod:`._liquid_lexer`, values follow :mod:`._liquid_values`,
-filters live in :mod:`._liquid_filters`.
+reproduces them: tokens come from :mod:`._lexer`, values follow :mod:`._values`,
+filters live in :mod:`._filters`.
 
 Errors are ``MappingError``\\ s whose ``kind`` is the LiquidJS class (``TokenizationError``,
 ``ParseError``, ``RenderError``) and whose message ends with ``, line:L, col:C``.
@@ -17,12 +17,13 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
-from actions.js import UNDEFINED, from_utf16_units, json_stringify, to_utf16_units
+from actions.js import UNDEFINED, from_utf16_units, json_stringify, to_string, to_utf16_units, truthy
 
-from .._clock import get_clock
-from .._errors import MappingError
-from ._liquid_filters import FILTERS, Limiter, RenderContext, js_filter_for
-from ._liquid_lexer import (
+from ..._clock import get_clock
+from ..._errors import MappingError
+from .._nodes import Resolver
+from ._filters import FILTERS, Limiter, RenderContext, js_filter_for
+from ._lexer import (
     UNARY_OPERATORS,
     FilteredValueToken,
     FilterToken,
@@ -41,7 +42,7 @@ from ._liquid_lexer import (
     Token,
     Tokenizer,
 )
-from ._liquid_values import (
+from ._values import (
     ABSENT,
     OBJECT_PROTOTYPE_NAMES,
     BlockDrop,
@@ -51,8 +52,6 @@ from ._liquid_values import (
     has_property,
     js_add,
     js_compare,
-    js_is_truthy,
-    js_string,
     js_to_number,
     js_to_primitive,
     liquid_equals,
@@ -63,7 +62,6 @@ from ._liquid_values import (
     stringify,
     to_value,
 )
-from ._nodes import Resolver
 
 __all__ = ["DISABLED_TAGS", "compile_liquid", "render_liquid"]
 
@@ -96,6 +94,9 @@ class Context(RenderContext):
     def spawn(self, item: Any) -> Context:
         """A context whose variables are the properties of ``item`` (``where`` reads with it)."""
         return Context(_environment(item), self.memory, self._now_ms)
+
+    def evaluate(self, token: Token) -> Any:
+        return evaluate_token(token, self)
 
     def find_scope(self, key: Any) -> Any:
         name = property_key(key)
@@ -167,7 +168,7 @@ def _contains(left: Any, right: Any) -> bool:
     if isinstance(left, list | tuple):
         return any(liquid_equals(item, right) for item in left)
     if isinstance(left, str):
-        needle = js_string(to_value(right))
+        needle = to_string(to_value(right))
         return to_utf16_units(needle) in to_utf16_units(left)
     return False
 
@@ -349,7 +350,7 @@ def render_templates(templates: list[Template], ctx: Context, out: list[str]) ->
     for template in templates:
         try:
             html = template.render(ctx, out)
-            if html is not None and js_is_truthy(html):
+            if html is not None and truthy(html):
                 out.append(stringify(html))
         except JsError as error:
             raise template.token.error("RenderError", error.message) from None
@@ -513,7 +514,7 @@ class _Cycle(Tag):
         group = evaluate_token(self.group, ctx)
         # LiquidJS keys the counter on the group and on the candidates printed as objects,
         # so cycles with the same number of candidates share it.
-        fingerprint = f"cycle:{js_string(group)}:" + ",".join("[object Object]" for _ in self.candidates)
+        fingerprint = f"cycle:{to_string(group)}:" + ",".join("[object Object]" for _ in self.candidates)
         groups = ctx.registers.setdefault("cycle", {})
         index = groups.get(fingerprint, 0)
         candidate = self.candidates[index]
@@ -588,9 +589,9 @@ class _Unless(Tag):
         raise _not_closed(token)
 
     def render(self, ctx: Context, out: list[str]) -> Any:
-        for value, truthy, templates in self.branches:
+        for value, when_truthy, templates in self.branches:
             falsy = liquid_falsy(value.value(ctx))
-            if falsy != truthy:
+            if falsy != when_truthy:
                 render_templates(templates, ctx, out)
                 return None
         render_templates(self.else_templates, ctx, out)

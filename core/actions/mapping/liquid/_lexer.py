@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from actions.js import json_stringify
+from actions.js import from_utf16_units, json_stringify, to_number
 
-from ._liquid_values import LITERALS, code_points, string_to_number
+from ._values import LITERALS
 
 __all__ = [
     "BLANK",
@@ -193,7 +193,7 @@ class NumberToken(Token):
 
     def __init__(self, source: str, begin: int, end: int) -> None:
         super().__init__(source, begin, end)
-        self.content = string_to_number(self.text())
+        self.content = to_number(self.text())
 
 
 class IdentifierToken(Token):
@@ -361,7 +361,7 @@ def snapshot(text: str) -> str:
     """``JSON.stringify`` of ``text`` cut to 32 code units with ``...``."""
     if len(text) > 32:
         text = text[:29] + "..."
-    return json_stringify(code_points(text)) or '""'
+    return json_stringify(from_utf16_units(text)) or '""'
 
 
 class Tokenizer:

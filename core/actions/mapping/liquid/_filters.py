@@ -15,20 +15,33 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, Final, Protocol
 
-from actions.js import UNDEFINED, number_to_string, object_keys
+from actions.js import (
+    LINE_TERMINATORS,
+    UNDEFINED,
+    WHITE_SPACE,
+    WHITE_SPACE_CLASS,
+    from_utf16_units,
+    json_stringify,
+    number_to_string,
+    object_keys,
+    to_string,
+    to_utf16_units,
+    trim,
+    truthy,
+    utf16_len,
+)
 
-from ._liquid_dates import LiquidDate, parse_liquid_date, strftime
-from ._liquid_values import (
-    JS_SPACE_CLASS,
+from ._dates import LiquidDate, parse_liquid_date
+from ._lexer import Token, Tokenizer
+from ._math import js_ceil, js_div, js_floor, js_mod, js_mul, js_pow, js_round, js_sign, unsafe_as_double
+from ._strftime import strftime
+from ._values import (
     BlockDrop,
     Drop,
     JsError,
-    code_points,
     is_nil,
     js_add,
     js_compare,
-    js_is_truthy,
-    js_string,
     js_to_integer,
     js_to_number,
     js_to_primitive,
@@ -37,7 +50,6 @@ from ._liquid_values import (
     stringify,
     to_liquid_number,
     to_value,
-    units_of,
 )
 
 __all__ = ["DISABLED_FILTERS", "FILTERS", "Limiter", "RenderContext", "js_filter_for", "json_text"]
@@ -92,7 +104,9 @@ class RenderContext(Protocol):
 
     def now_ms(self) -> int: ...
 
-    def spawn(self, item: Any) -> Any: ...
+    def spawn(self, item: Any) -> RenderContext: ...
+
+    def evaluate(self, token: Token) -> Any: ...
 
     def read_path(self, target: Any, props: list[Any]) -> Any: ...
 
@@ -110,7 +124,7 @@ def _arg(args: list[Any], index: int, default: Any = UNDEFINED) -> Any:
 def _length(value: Any) -> Any:
     """``value.length`` for a raw value (``UNDEFINED`` when it has none)."""
     if isinstance(value, str):
-        return len(units_of(value))
+        return utf16_len(value)
     if isinstance(value, list | tuple):
         return len(value)
     if isinstance(value, dict):
@@ -118,96 +132,7 @@ def _length(value: Any) -> Any:
     return UNDEFINED
 
 
-def _ulen(text: str) -> int:
-    return len(units_of(text))
-
-
 # --- numbers ---------------------------------------------------------------------------------
-
-_MAX_SAFE: Final = 2**53
-
-
-def _num(value: float | int) -> float | int:
-    if isinstance(value, int) and abs(value) > _MAX_SAFE:
-        return float(value)
-    return value
-
-
-def _js_div(left: float | int, right: float | int) -> float | int:
-    if left != left or right != right:
-        return math.nan
-    if right == 0:
-        if left == 0:
-            return math.nan
-        sign = math.copysign(1, left) * math.copysign(1, right)
-        return math.inf if sign > 0 else -math.inf
-    if isinstance(left, int) and isinstance(right, int) and left % right == 0:
-        return _num(left // right)
-    return left / right
-
-
-def _js_mod(left: float | int, right: float | int) -> float | int:
-    if left != left or right != right or math.isinf(left) or right == 0:
-        return math.nan
-    if math.isinf(right):
-        return left
-    if isinstance(left, int) and isinstance(right, int):
-        result = abs(left) % abs(right)
-        return result if left >= 0 else (-result if result else -0.0)
-    return math.fmod(left, right)
-
-
-def _js_floor(value: float | int) -> float | int:
-    if isinstance(value, int) or value != value or math.isinf(value):
-        return value
-    return _num(math.floor(value))
-
-
-def _js_ceil(value: float | int) -> float | int:
-    if isinstance(value, int) or value != value or math.isinf(value):
-        return value
-    result = math.ceil(value)
-    if result == 0 and value < 0:
-        return -0.0
-    return _num(result)
-
-
-def _js_round(value: float | int) -> float | int:
-    if isinstance(value, int) or value != value or math.isinf(value):
-        return value
-    floor = math.floor(value)
-    result = floor + 1 if value - floor >= 0.5 else floor
-    if result == 0 and (value < 0 or math.copysign(1, value) < 0):
-        return -0.0
-    return _num(result)
-
-
-def _js_pow(base: float, exponent: float | int) -> float:
-    try:
-        return math.pow(base, exponent)
-    except OverflowError:
-        return math.inf
-    except ValueError:
-        return math.nan
-
-
-def _js_mul(left: float | int, right: float | int) -> float | int:
-    if isinstance(left, int) and isinstance(right, int):
-        return _num(left * right)
-    try:
-        return left * right
-    except OverflowError:  # pragma: no cover - float multiplication never raises
-        return math.inf
-
-
-def _js_sign(value: float | int) -> float | int:
-    if value != value:
-        return math.nan
-    if value > 0:
-        return 1
-    if value < 0:
-        return -1
-    return value
 
 
 def _numbers(args: list[Any]) -> list[float | int]:
@@ -235,45 +160,48 @@ def _at_most(ctx: Any, value: Any, args: list[Any]) -> Any:
 
 
 def _ceil(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _js_ceil(to_liquid_number(value))
+    return js_ceil(to_liquid_number(value))
 
 
 def _floor(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _js_floor(to_liquid_number(value))
+    return js_floor(to_liquid_number(value))
 
 
 def _divided_by(ctx: Any, value: Any, args: list[Any]) -> Any:
     numbers = _numbers(args)
-    result = _js_div(to_liquid_number(value), _missing_nan(numbers, 0))
-    if len(numbers) > 1 and js_is_truthy(numbers[1]):
-        return _js_floor(result)
+    result = js_div(to_liquid_number(value), _missing_nan(numbers, 0))
+    if len(numbers) > 1 and truthy(numbers[1]):
+        return js_floor(result)
     return result
 
 
 def _minus(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _num(to_liquid_number(value) - _missing_nan(_numbers(args), 0))
+    return unsafe_as_double(to_liquid_number(value) - _missing_nan(_numbers(args), 0))
 
 
 def _plus(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _num(to_liquid_number(value) + _missing_nan(_numbers(args), 0))
+    return unsafe_as_double(to_liquid_number(value) + _missing_nan(_numbers(args), 0))
 
 
 def _times(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _js_mul(to_liquid_number(value), _missing_nan(_numbers(args), 0))
+    return js_mul(to_liquid_number(value), _missing_nan(_numbers(args), 0))
 
 
 def _modulo(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _js_mod(to_liquid_number(value), _missing_nan(_numbers(args), 0))
+    return js_mod(to_liquid_number(value), _missing_nan(_numbers(args), 0))
 
 
 def _round(ctx: Any, value: Any, args: list[Any]) -> Any:
     number = to_liquid_number(value)
     places = to_liquid_number(_arg(args, 0, 0))
-    amp = _js_pow(10.0, places)
+    amp = js_pow(10.0, places)
     scaled = number * amp
-    rounded = _js_round(abs(scaled)) if scaled == scaled else scaled
-    result = _js_div(_js_mul(_js_sign(number), rounded), amp)
+    rounded = js_round(abs(scaled)) if scaled == scaled else scaled
+    result = js_div(js_mul(js_sign(number), rounded), amp)
     return _tidy(result)
+
+
+_MAX_SAFE: Final = 2**53
 
 
 def _tidy(number: float | int) -> float | int:
@@ -292,7 +220,7 @@ _UNESCAPE: Final = re.compile(r"&(amp|lt|gt|#34|#39);")
 
 def _escape_text(ctx: Any, value: Any) -> str:
     text = stringify(value)
-    ctx.memory.use(_ulen(text))
+    ctx.memory.use(utf16_len(text))
     return _ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], text)
 
 
@@ -302,11 +230,11 @@ def _escape(ctx: Any, value: Any, args: list[Any]) -> Any:
 
 def _escape_once(ctx: Any, value: Any, args: list[Any]) -> Any:
     text = stringify(value)
-    ctx.memory.use(_ulen(text))
+    ctx.memory.use(utf16_len(text))
     return _escape_text(ctx, _UNESCAPE.sub(lambda m: _UNESCAPES[m.group(0)], text))
 
 
-_LINE_END: Final = re.compile("[\n\r\u2028\u2029]")
+_LINE_END: Final = re.compile(f"[{LINE_TERMINATORS}]")
 
 
 class _NextFind:
@@ -374,7 +302,7 @@ def _strip_html_text(text: str) -> str:
 
 def _strip_html(ctx: Any, value: Any, args: list[Any]) -> Any:
     text = stringify(value)
-    ctx.memory.use(_ulen(text))
+    ctx.memory.use(utf16_len(text))
     return _strip_html_text(text)
 
 
@@ -387,7 +315,7 @@ _URI_SAFE: Final = _COMPONENT_SAFE | frozenset(";,/?:@&=+$#")
 def _encode_uri(text: str, safe: frozenset[str]) -> str:
     """``encodeURIComponent`` / ``encodeURI``: lone surrogates throw ``URI malformed``."""
     out: list[str] = []
-    for char in code_points(text):
+    for char in from_utf16_units(text):
         if char in safe:
             out.append(char)
             continue
@@ -438,7 +366,7 @@ def _decode_uri_component(text: str) -> str:
 
 
 def _url_decode(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return _decode_uri_component(code_points(stringify(value))).replace("+", " ")
+    return _decode_uri_component(from_utf16_units(stringify(value))).replace("+", " ")
 
 
 def _url_encode(ctx: Any, value: Any, args: list[Any]) -> Any:
@@ -462,7 +390,7 @@ def _is_slug_char(char: str, extra: str) -> bool:
 def _slug_replace(text: str, extra: str) -> str:
     out: list[str] = []
     in_run = False
-    for char in code_points(text):
+    for char in from_utf16_units(text):
         if _is_slug_char(char, extra):
             out.append(char)
             in_run = False
@@ -491,7 +419,7 @@ _ACCENTS: Final = (
     ("Þ", "TH"),
 )
 _ACCENT_TABLE: Final = {ord(char): plain for chars, plain in _ACCENTS for char in chars}
-_JS_SPACE_RUN: Final = re.compile(f"[{JS_SPACE_CLASS}]+")
+_JS_SPACE_RUN: Final = re.compile(f"[{WHITE_SPACE_CLASS}]+")
 _ASCII_RUN: Final = re.compile(r"[^A-Za-z0-9]+")
 _EDGE_DASHES: Final = re.compile(r"^-|-$")
 _SLUG_MODES: Final = frozenset({"raw", "default", "pretty", "ascii", "latin"})
@@ -502,10 +430,10 @@ def _slugify(ctx: Any, value: Any, args: list[Any]) -> Any:
     mode = _arg(args, 0, "default")
     cased = _arg(args, 1, False)
     # The mode is a property key: ["raw"] finds "raw"; a drop prints as "[object Object]".
-    name = mode if isinstance(mode, str) else "" if isinstance(mode, Drop) else js_string(mode)
+    name = mode if isinstance(mode, str) else "" if isinstance(mode, Drop) else to_string(mode)
     if name in _SLUG_MODES:
         if name == "latin":
-            text = code_points(text).translate(_ACCENT_TABLE)
+            text = from_utf16_units(text).translate(_ACCENT_TABLE)
         if name == "raw":
             text = _JS_SPACE_RUN.sub("-", text)
         elif name == "ascii":
@@ -515,25 +443,25 @@ def _slugify(ctx: Any, value: Any, args: list[Any]) -> Any:
         else:
             text = _slug_replace(text, "")
         text = _EDGE_DASHES.sub("", text)
-    return text if js_is_truthy(cased) else _lower(text)
+    return text if truthy(cased) else _lower(text)
 
 
 # --- strings ---------------------------------------------------------------------------------
 
 
 def _lower(text: str) -> str:
-    return code_points(text).lower()
+    return from_utf16_units(text).lower()
 
 
 def _upper(text: str) -> str:
-    return code_points(text).upper()
+    return from_utf16_units(text).upper()
 
 
 def _append(ctx: Any, value: Any, args: list[Any]) -> Any:
     if len(args) != 1:
         raise JsError("append expect 2 arguments", "AssertionError")
     left, right = stringify(value), stringify(args[0])
-    ctx.memory.use(_ulen(left) + _ulen(right))
+    ctx.memory.use(utf16_len(left) + utf16_len(right))
     return left + right
 
 
@@ -541,48 +469,48 @@ def _prepend(ctx: Any, value: Any, args: list[Any]) -> Any:
     if len(args) != 1:
         raise JsError("prepend expect 2 arguments", "AssertionError")
     left, right = stringify(value), stringify(args[0])
-    ctx.memory.use(_ulen(left) + _ulen(right))
+    ctx.memory.use(utf16_len(left) + utf16_len(right))
     return right + left
 
 
 def _char_set(chars: Any) -> frozenset[str]:
     # new Set(string) iterates code points; membership is then tested per code unit.
-    return frozenset(code_points(stringify(chars)))
+    return frozenset(from_utf16_units(stringify(chars)))
 
 
 def _lstrip(ctx: Any, value: Any, args: list[Any]) -> Any:
-    units = units_of(stringify(value))
+    units = to_utf16_units(stringify(value))
     ctx.memory.use(len(units))
     chars = _arg(args, 0)
-    if js_is_truthy(chars):
+    if truthy(chars):
         pool = _char_set(chars)
-        ctx.memory.use(_ulen(stringify(chars)))
+        ctx.memory.use(utf16_len(stringify(chars)))
         for index, unit in enumerate(units):
             if unit not in pool:
                 return units[index:]
         return ""
-    return units.lstrip(_JS_TRIM)
+    return units.lstrip(WHITE_SPACE)
 
 
 def _rstrip(ctx: Any, value: Any, args: list[Any]) -> Any:
-    units = units_of(stringify(value))
+    units = to_utf16_units(stringify(value))
     ctx.memory.use(len(units))
     chars = _arg(args, 0)
-    if js_is_truthy(chars):
+    if truthy(chars):
         pool = _char_set(chars)
-        ctx.memory.use(_ulen(stringify(chars)))
+        ctx.memory.use(utf16_len(stringify(chars)))
         for index in range(len(units) - 1, -1, -1):
             if units[index] not in pool:
                 return units[: index + 1]
         return ""
-    return units.rstrip(_JS_TRIM)
+    return units.rstrip(WHITE_SPACE)
 
 
 def _strip(ctx: Any, value: Any, args: list[Any]) -> Any:
-    units = units_of(stringify(value))
+    units = to_utf16_units(stringify(value))
     ctx.memory.use(len(units))
     chars = _arg(args, 0)
-    if js_is_truthy(chars):
+    if truthy(chars):
         pool = _char_set(chars)
         ctx.memory.use(len(pool))
         start, end = 0, len(units) - 1
@@ -591,29 +519,23 @@ def _strip(ctx: Any, value: Any, args: list[Any]) -> Any:
         while end >= start and units[end] in pool:
             end -= 1
         return units[start : end + 1]
-    return units.strip(_JS_TRIM)
-
-
-_JS_TRIM: Final = (
-    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
+    return trim(units)
 
 
 def _downcase(ctx: Any, value: Any, args: list[Any]) -> Any:
     text = stringify(value)
-    ctx.memory.use(_ulen(text))
+    ctx.memory.use(utf16_len(text))
     return _lower(text)
 
 
 def _upcase(ctx: Any, value: Any, args: list[Any]) -> Any:
     text = stringify(value)
-    ctx.memory.use(_ulen(text))
+    ctx.memory.use(utf16_len(text))
     return _upper(text)
 
 
 def _capitalize(ctx: Any, value: Any, args: list[Any]) -> Any:
-    units = units_of(stringify(value))
+    units = to_utf16_units(stringify(value))
     ctx.memory.use(len(units))
     return _upper(units[:1]) + _lower(units[1:])
 
@@ -621,24 +543,24 @@ def _capitalize(ctx: Any, value: Any, args: list[Any]) -> Any:
 def _split_text(text: str, separator: str) -> list[str]:
     """``text.split(separator)`` for a string separator."""
     if separator == "":
-        return list(units_of(text))
-    return units_of(text).split(units_of(separator))
+        return list(to_utf16_units(text))
+    return to_utf16_units(text).split(to_utf16_units(separator))
 
 
 def _remove(ctx: Any, value: Any, args: list[Any]) -> Any:
     text, target = stringify(value), stringify(_arg(args, 0))
-    ctx.memory.use(_ulen(text) + _ulen(target))
+    ctx.memory.use(utf16_len(text) + utf16_len(target))
     return "".join(_split_text(text, target))
 
 
 def _remove_first(ctx: Any, value: Any, args: list[Any]) -> Any:
-    text, target = units_of(stringify(value)), units_of(stringify(_arg(args, 0)))
+    text, target = to_utf16_units(stringify(value)), to_utf16_units(stringify(_arg(args, 0)))
     ctx.memory.use(len(text) + len(target))
     return text.replace(target, "", 1)
 
 
 def _remove_last(ctx: Any, value: Any, args: list[Any]) -> Any:
-    text, target = units_of(stringify(value)), units_of(stringify(_arg(args, 0)))
+    text, target = to_utf16_units(stringify(value)), to_utf16_units(stringify(_arg(args, 0)))
     ctx.memory.use(len(text) + len(target))
     index = text.rfind(target)
     if index < 0:
@@ -651,23 +573,23 @@ def _replace(ctx: Any, value: Any, args: list[Any]) -> Any:
     pattern = stringify(_arg(args, 0))
     replacement = stringify(_arg(args, 1))
     parts = _split_text(text, pattern)
-    size = _ulen(text) + (len(parts) - 1) * (_ulen(replacement) - _ulen(pattern))
+    size = utf16_len(text) + (len(parts) - 1) * (utf16_len(replacement) - utf16_len(pattern))
     ctx.memory.use(size)
-    return units_of(replacement).join(parts)
+    return to_utf16_units(replacement).join(parts)
 
 
 def _replace_first(ctx: Any, value: Any, args: list[Any]) -> Any:
-    text = units_of(stringify(value))
-    pattern = units_of(stringify(_arg(args, 0)))
-    replacement = units_of(stringify(_arg(args, 1)))
+    text = to_utf16_units(stringify(value))
+    pattern = to_utf16_units(stringify(_arg(args, 0)))
+    replacement = to_utf16_units(stringify(_arg(args, 1)))
     ctx.memory.use(len(text) + len(pattern) + len(replacement))
     return text.replace(pattern, replacement, 1)
 
 
 def _replace_last(ctx: Any, value: Any, args: list[Any]) -> Any:
-    text = units_of(stringify(value))
-    pattern = units_of(stringify(_arg(args, 0)))
-    replacement = units_of(stringify(_arg(args, 1)))
+    text = to_utf16_units(stringify(value))
+    pattern = to_utf16_units(stringify(_arg(args, 0)))
+    replacement = to_utf16_units(stringify(_arg(args, 1)))
     ctx.memory.use(len(text) + len(pattern) + len(replacement))
     index = text.rfind(pattern)
     if index < 0:
@@ -677,7 +599,7 @@ def _replace_last(ctx: Any, value: Any, args: list[Any]) -> Any:
 
 def _split(ctx: Any, value: Any, args: list[Any]) -> Any:
     text = stringify(value)
-    ctx.memory.use(_ulen(text))
+    ctx.memory.use(utf16_len(text))
     parts = _split_text(text, stringify(_arg(args, 0)))
     while parts and parts[-1] == "":
         parts.pop()
@@ -689,7 +611,7 @@ _NEWLINES: Final = re.compile(r"\r?\n")
 
 def _strip_newlines(ctx: Any, value: Any, args: list[Any]) -> Any:
     text = stringify(value)
-    ctx.memory.use(_ulen(text))
+    ctx.memory.use(utf16_len(text))
     return _NEWLINES.sub("", text)
 
 
@@ -709,9 +631,9 @@ def _substring(units: str, start: float, end: float) -> str:
 
 
 def _truncate(ctx: Any, value: Any, args: list[Any]) -> Any:
-    text = units_of(stringify(value))
+    text = to_utf16_units(stringify(value))
     limit = _arg(args, 0, 50)
-    ellipsis = units_of(stringify(_arg(args, 1, "...")))
+    ellipsis = to_utf16_units(stringify(_arg(args, 1, "...")))
     ctx.memory.use(len(text) + len(ellipsis))
     if js_compare(len(text), limit) in (-1, 0):
         return value
@@ -719,7 +641,7 @@ def _truncate(ctx: Any, value: Any, args: list[Any]) -> Any:
     return _substring(text, 0, js_to_integer(end)) + ellipsis
 
 
-_WHITESPACE_RUN: Final = re.compile(f"[{JS_SPACE_CLASS}]+")
+_WHITESPACE_RUN: Final = re.compile(f"[{WHITE_SPACE_CLASS}]+")
 
 
 def _slice_count(items: list[Any], start: Any, end: Any) -> list[Any]:
@@ -742,7 +664,7 @@ def _truncatewords(ctx: Any, value: Any, args: list[Any]) -> Any:
     text = stringify(value)
     words = _arg(args, 0, 15)
     ellipsis = stringify(_arg(args, 1, "..."))
-    ctx.memory.use(_ulen(text) + _ulen(ellipsis))
+    ctx.memory.use(utf16_len(text) + utf16_len(ellipsis))
     parts = _WHITESPACE_RUN.split(text)
     if js_compare(words, 0) in (-1, 0):
         words = 1
@@ -754,19 +676,19 @@ def _truncatewords(ctx: Any, value: Any, args: list[Any]) -> Any:
 
 def _normalize_whitespace(ctx: Any, value: Any, args: list[Any]) -> Any:
     text = stringify(value)
-    ctx.memory.use(_ulen(text))
+    ctx.memory.use(utf16_len(text))
     return _WHITESPACE_RUN.sub(" ", text)
 
 
 _CJK: Final = "\u4e00-\u9fff\uf900-\ufaff\u3400-\u4dbf\u3040-\u309f\u30a0-\u30ff\uac00-\ud7af"
 _CJK_CHAR: Final = re.compile(f"[{_CJK}]")
-_NON_CJK_WORD: Final = re.compile(f"[^{_CJK}{JS_SPACE_CLASS}]+")
+_NON_CJK_WORD: Final = re.compile(f"[^{_CJK}{WHITE_SPACE_CLASS}]+")
 
 
 def _number_of_words(ctx: Any, value: Any, args: list[Any]) -> Any:
     text = stringify(value)
-    ctx.memory.use(_ulen(text))
-    text = code_points(text).strip(_JS_TRIM)
+    ctx.memory.use(utf16_len(text))
+    text = trim(from_utf16_units(text))
     if not text:
         return 0
     mode = _arg(args, 0)
@@ -789,7 +711,7 @@ _B64_ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 
 def _utf8(text: str) -> bytes:
     """Node's UTF-8 encoding: lone surrogates become U+FFFD."""
-    joined = code_points(text)
+    joined = from_utf16_units(text)
     cleaned = "".join("\ufffd" if 0xD800 <= ord(char) <= 0xDFFF else char for char in joined)
     return cleaned.encode("utf-8")
 
@@ -798,13 +720,13 @@ def _base64_encode(ctx: Any, value: Any, args: list[Any]) -> Any:
     import base64
 
     text = stringify(value)
-    ctx.memory.use(_ulen(text))
+    ctx.memory.use(utf16_len(text))
     return base64.b64encode(_utf8(text)).decode("ascii")
 
 
 def _base64_decode(ctx: Any, value: Any, args: list[Any]) -> Any:
     text = stringify(value)
-    ctx.memory.use(_ulen(text))
+    ctx.memory.use(utf16_len(text))
     # Node skips characters outside the alphabet (both alphabets) and stops at the first "=".
     out = bytearray()
     bits = 0
@@ -836,14 +758,14 @@ def _to_array(value: Any) -> list[Any]:
 
 
 def _join_item(item: Any) -> str:
-    return "" if is_nil(item) else js_string(item)
+    return "" if is_nil(item) else to_string(item)
 
 
 def _join(ctx: Any, value: Any, args: list[Any]) -> Any:
     items = _to_array(value)
     separator = to_value(_arg(args, 0))
     glue = " " if is_nil(separator) else stringify(separator)
-    ctx.memory.use(len(items) * (1 + _ulen(glue)))
+    ctx.memory.use(len(items) * (1 + utf16_len(glue)))
     return glue.join(_join_item(item) for item in items)
 
 
@@ -860,12 +782,12 @@ def _array_like(value: Any) -> bool:
 
 def _index(value: Any, position: Any) -> Any:
     if isinstance(value, str):
-        units = units_of(value)
+        units = to_utf16_units(value)
         return units[position] if isinstance(position, int) and 0 <= position < len(units) else UNDEFINED
     if isinstance(value, list | tuple):
         return value[position] if isinstance(position, int) and 0 <= position < len(value) else UNDEFINED
     if isinstance(value, dict):
-        return value.get(js_string(position), UNDEFINED)
+        return value.get(to_string(position), UNDEFINED)
     return UNDEFINED  # pragma: no cover - only array-likes are indexed
 
 
@@ -888,20 +810,20 @@ def _last(ctx: Any, value: Any, args: list[Any]) -> Any:
 
 
 def _size(ctx: Any, value: Any, args: list[Any]) -> Any:
-    if not js_is_truthy(value):
+    if not truthy(value):
         return 0
     length = _length(value)
-    return length if js_is_truthy(length) else 0
+    return length if truthy(length) else 0
 
 
 def _sum(ctx: Any, value: Any, args: list[Any]) -> Any:
     total: float | int = 0
     prop = _arg(args, 0)
     for item in _to_array(value):
-        if js_is_truthy(prop):
+        if truthy(prop):
             item = ctx.read_path(item, stringify(prop).split("."))
         data = js_to_number(item)
-        total = _num(total + (0 if data != data else data))
+        total = unsafe_as_double(total + (0 if data != data else data))
     return total
 
 
@@ -938,7 +860,7 @@ def _slice(ctx: Any, value: Any, args: list[Any]) -> Any:
     value = to_value(value)
     if is_nil(value):
         return []
-    sequence: Any = list(value) if isinstance(value, list | tuple) else units_of(stringify(value))
+    sequence: Any = list(value) if isinstance(value, list | tuple) else to_utf16_units(stringify(value))
     begin = _arg(args, 0)
     length = _arg(args, 1, 1)
     if js_compare(begin, 0) == -1:
@@ -952,13 +874,10 @@ def _slice(ctx: Any, value: Any, args: list[Any]) -> Any:
 
 
 def _where(ctx: Any, value: Any, args: list[Any]) -> Any:
-    from ._liquid import evaluate_token
-    from ._liquid_lexer import Tokenizer
-
     items = _to_array(value)
     ctx.memory.use(len(items))
     token = Tokenizer(stringify(_arg(args, 0))).read_scope_value()
-    values = [evaluate_token(token, ctx.spawn(item)) for item in items]
+    values = [ctx.spawn(item).evaluate(token) for item in items]
     expected = args[1] if len(args) > 1 else UNDEFINED
     if expected is UNDEFINED:
         return [item for item, found in zip(items, values, strict=True) if not liquid_falsy(found)]
@@ -969,7 +888,7 @@ def _sample(ctx: Any, value: Any, args: list[Any]) -> Any:
     value = to_value(value)
     if is_nil(value):
         return []
-    items = list(value) if isinstance(value, list | tuple) else list(code_points(stringify(value)))
+    items = list(value) if isinstance(value, list | tuple) else list(from_utf16_units(stringify(value)))
     count = _arg(args, 0, 1)
     ctx.memory.use(count)
     shuffled = random.sample(items, len(items))
@@ -998,8 +917,8 @@ def _default(ctx: Any, value: Any, args: list[Any]) -> Any:
             elif isinstance(entry, Drop):
                 options[_map_key(UNDEFINED)] = UNDEFINED
             else:
-                raise JsError(f"Iterator value {js_string(entry)} is not an entry object", "TypeError")
-        if js_is_truthy(options.get("allow_false", UNDEFINED)):
+                raise JsError(f"Iterator value {to_string(entry)} is not an entry object", "TypeError")
+        if truthy(options.get("allow_false", UNDEFINED)):
             return False
     return fallback if liquid_falsy(value) else value
 
@@ -1022,9 +941,7 @@ def _raw(ctx: Any, value: Any, args: list[Any]) -> Any:
 
 
 def _json_string(text: str) -> str:
-    from actions.js import json_stringify
-
-    return json_stringify(code_points(text)) or '""'
+    return json_stringify(from_utf16_units(text)) or '""'
 
 
 def _gap(space: Any) -> str | None:
@@ -1038,7 +955,7 @@ def _gap(space: Any) -> str | None:
         width = min(space, 10)
         return " " * int(width) if width > 0 else None
     if isinstance(space, str):
-        return units_of(space)[:10] or None
+        return to_utf16_units(space)[:10] or None
     return None
 
 
@@ -1076,7 +993,7 @@ def _stringify_json(value: Any, indent: str | None, current: str) -> str | None:
             text = _stringify_json(value[key], indent, inner)
             if text is not None:
                 separator = ": " if indent is not None else ":"
-                parts.append(_json_string(key if isinstance(key, str) else js_string(key)) + separator + text)
+                parts.append(_json_string(key if isinstance(key, str) else to_string(key)) + separator + text)
         if not parts:
             return "{}"
         if indent is None:
@@ -1237,7 +1154,7 @@ def _inherited(name: str) -> Filter | None:
     if name == "valueOf":
         return lambda ctx, value, args: _CallContext()
     if name in ("hasOwnProperty", "propertyIsEnumerable"):
-        return lambda ctx, value, args: js_string(to_value(value)) in _OWN_CALL_KEYS
+        return lambda ctx, value, args: to_string(to_value(value)) in _OWN_CALL_KEYS
     if name == "isPrototypeOf":
         return lambda ctx, value, args: False
     if name in ("__lookupGetter__", "__lookupSetter__"):

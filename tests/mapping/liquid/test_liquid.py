@@ -8,8 +8,8 @@ import pytest
 from actions._clock import use_clock
 from actions._errors import MappingError
 from actions.mapping import transform
-from actions.mapping._liquid import DISABLED_TAGS
-from actions.mapping._liquid_filters import DISABLED_FILTERS
+from actions.mapping.liquid._engine import DISABLED_TAGS
+from actions.mapping.liquid._filters import DISABLED_FILTERS
 
 PAYLOAD = {
     "properties": {

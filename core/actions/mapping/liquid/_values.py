@@ -14,7 +14,15 @@ import math
 import re
 from typing import Any, Final
 
-from actions.js import UNDEFINED, from_utf16_units, number_to_string, to_utf16_units
+from actions.js import (
+    UNDEFINED,
+    WHITE_SPACE_CLASS,
+    from_utf16_units,
+    to_number,
+    to_primitive,
+    to_string,
+    to_utf16_units,
+)
 
 __all__ = [
     "ABSENT",
@@ -30,8 +38,6 @@ __all__ = [
     "js_add",
     "js_compare",
     "js_equals_strict",
-    "js_is_truthy",
-    "js_string",
     "js_to_integer",
     "js_to_number",
     "js_to_primitive",
@@ -153,13 +159,7 @@ OBJECT_PROTOTYPE_NAMES: Final = frozenset(
     }
 )
 
-# JavaScript's \s (WhiteSpace and LineTerminator).
-JS_SPACE_CLASS: Final = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-_JS_WHITESPACE_ONLY: Final = re.compile(f"[{JS_SPACE_CLASS}]*")
-_JS_TRIM: Final = (
-    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
+_JS_WHITESPACE_ONLY: Final = re.compile(f"[{WHITE_SPACE_CLASS}]*")
 
 
 def to_value(value: Any) -> Any:
@@ -177,39 +177,7 @@ def liquid_falsy(value: Any) -> bool:
     return value is False or value is None or value is UNDEFINED
 
 
-def js_is_truthy(value: Any) -> bool:
-    """JavaScript truthiness (``0``, ``NaN``, ``''``, ``null``, ``undefined``, ``false`` are falsy)."""
-    if value is None or value is UNDEFINED or value is False:
-        return False
-    if value is True:
-        return True
-    if isinstance(value, str):
-        return value != ""
-    if isinstance(value, int | float):
-        return value == value and value != 0
-    return True
-
-
 # --- strings and numbers ---------------------------------------------------------------------
-
-
-def js_string(value: Any) -> str:
-    """JavaScript's ``String(value)``."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if value is UNDEFINED:
-        return "undefined"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int | float):
-        return number_to_string(value)
-    if isinstance(value, list | tuple):
-        return ",".join("" if is_nil(item) else js_string(item) for item in value)
-    return "[object Object]"
 
 
 def stringify(value: Any) -> str:
@@ -223,69 +191,20 @@ def stringify(value: Any) -> str:
         return ""
     if isinstance(value, list | tuple):
         return "".join(stringify(item) for item in value)
-    return js_string(value)
+    return to_string(value)
 
 
 def js_to_primitive(value: Any) -> Any:
-    """``ToPrimitive`` with the default/number hint: drops use ``valueOf``, objects print."""
+    """:func:`actions.js.to_primitive` (default/number hint) knowing drops: they give their ``valueOf``."""
     if isinstance(value, Drop):
         inner = value.value_of()
         return "[object Object]" if isinstance(inner, Drop) else inner
-    if isinstance(value, list | tuple):
-        return js_string(value)
-    if isinstance(value, dict):
-        return "[object Object]"
-    return value
-
-
-_DECIMAL: Final = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_RADIX: Final = {"x": (16, "0123456789abcdefABCDEF"), "o": (8, "01234567"), "b": (2, "01")}
-
-
-def _tidy(number: float) -> float | int:
-    if number.is_integer() and abs(number) < _MAX_SAFE and not (number == 0 and math.copysign(1, number) < 0):
-        return int(number)
-    return number
-
-
-def string_to_number(text: str) -> float | int:
-    """JavaScript's ``Number(text)``."""
-    text = text.strip(_JS_TRIM)
-    if text == "":
-        return 0
-    if len(text) > 2 and text[0] == "0" and text[1] in "xXoObB":
-        base, digits = _RADIX[text[1].lower()]
-        if all(char in digits for char in text[2:]):
-            value = int(text[2:], base)
-            return value if value <= _MAX_SAFE else float(value)
-        return math.nan
-    if text in ("Infinity", "+Infinity"):
-        return math.inf
-    if text == "-Infinity":
-        return -math.inf
-    if _DECIMAL.fullmatch(text) is None:
-        return math.nan
-    return _tidy(float(text))
+    return to_primitive(value)
 
 
 def js_to_number(value: Any) -> float | int:
-    """JavaScript's ``Number(value)`` (``ToNumber`` after ``ToPrimitive``)."""
-    if isinstance(value, bool):
-        return 1 if value else 0
-    if isinstance(value, int):
-        return value if -_MAX_SAFE <= value <= _MAX_SAFE else float(value)
-    if isinstance(value, float):
-        return value
-    if value is None:
-        return 0
-    if value is UNDEFINED:
-        return math.nan
-    if isinstance(value, str):
-        return string_to_number(value)
-    primitive = js_to_primitive(value)
-    if primitive is value:
-        return math.nan
-    return js_to_number(primitive)
+    """JavaScript's ``Number(value)`` (:func:`actions.js.to_number`) for Liquid values, drops included."""
+    return to_number(js_to_primitive(value))
 
 
 def to_liquid_number(value: Any) -> float | int:
@@ -310,20 +229,16 @@ def js_add(left: Any, right: Any) -> Any:
     """JavaScript's ``left + right`` (string concatenation when either side is a string)."""
     left, right = js_to_primitive(left), js_to_primitive(right)
     if isinstance(left, str) or isinstance(right, str):
-        return js_string(left) + js_string(right)
+        return to_string(left) + to_string(right)
     result = js_to_number(left) + js_to_number(right)
     return result if not isinstance(result, int) or abs(result) <= _MAX_SAFE else float(result)
-
-
-def _units(text: str) -> str:
-    return to_utf16_units(text)
 
 
 def js_compare(left: Any, right: Any) -> int | None:
     """JavaScript's relational comparison: -1, 0 or 1, or ``None`` when it is undefined (``NaN``)."""
     left, right = js_to_primitive(left), js_to_primitive(right)
     if isinstance(left, str) and isinstance(right, str):
-        a, b = _units(left), _units(right)
+        a, b = to_utf16_units(left), to_utf16_units(right)
         return -1 if a < b else (1 if a > b else 0)
     x, y = js_to_number(left), js_to_number(right)
     if x != x or y != y:
@@ -340,7 +255,7 @@ def js_equals_strict(left: Any, right: Any) -> bool:
     if isinstance(left, int | float) and isinstance(right, int | float):
         return bool(left == right)
     if isinstance(left, str) and isinstance(right, str):
-        return left == right or _units(left) == _units(right)
+        return left == right or to_utf16_units(left) == to_utf16_units(right)
     return False
 
 
@@ -367,7 +282,7 @@ def property_key(key: Any) -> str:
         return key
     if isinstance(key, Drop):
         return "[object Object]"
-    return js_string(key)
+    return to_string(key)
 
 
 def _array_index(key: str, length: int) -> int:
@@ -398,7 +313,7 @@ def own_property(target: Any, key: str) -> Any:
         found = target.get(key, ABSENT)
         if found is ABSENT and not key.isascii():
             # Keys from a template are UTF-16 code units; the payload's are code points.
-            found = target.get(code_points(key), ABSENT)
+            found = target.get(from_utf16_units(key), ABSENT)
         return found
     if isinstance(target, Overlay):
         found = target.props.get(key, ABSENT)
@@ -409,7 +324,7 @@ def own_property(target: Any, key: str) -> Any:
         index = _array_index(key, len(target))
         return target[index] if index >= 0 else ABSENT
     if isinstance(target, str):
-        units = _units(target)
+        units = to_utf16_units(target)
         if key == "length":
             return len(units)
         index = _array_index(key, len(units))
@@ -443,9 +358,9 @@ def _read_size(target: Any) -> Any:
     if isinstance(target, Overlay):
         if isinstance(target.base, list | tuple):
             return own_property(target, "length")
-        return len(target.props) + (len(_units(target.base)) if isinstance(target.base, str) else 0)
+        return len(target.props) + (len(to_utf16_units(target.base)) if isinstance(target.base, str) else 0)
     if isinstance(target, list | tuple | str):
-        return len(target) if isinstance(target, list | tuple) else len(_units(target))
+        return len(target) if isinstance(target, list | tuple) else len(to_utf16_units(target))
     if isinstance(target, dict):
         return len(target)
     return UNDEFINED
@@ -482,13 +397,3 @@ def read_property(target: Any, key: Any) -> Any:
             return target[-1] if target else UNDEFINED
         return UNDEFINED if value is ABSENT else value
     return UNDEFINED if value is ABSENT else value
-
-
-def units_of(text: str) -> str:
-    """The UTF-16 code units of ``text`` (surrogate pairs split)."""
-    return to_utf16_units(text)
-
-
-def code_points(text: str) -> str:
-    """``text`` with surrogate pairs joined into code points (lone surrogates stay)."""
-    return from_utf16_units(text)
