@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from actions.js import UNDEFINED, civil_from_days, date_parse, from_utf16_units, time_clip
 
-from ._values import JsError, js_to_number, js_to_primitive
+from ._values import JsError, js_to_primitive, number_value
 
 __all__ = ["Fields", "LiquidDate", "parse_liquid_date"]
 
@@ -56,7 +56,7 @@ def js_new_date(value: Any) -> float:
     primitive = js_to_primitive(value)
     if isinstance(primitive, str):
         return date_parse(primitive)
-    return time_clip(float(js_to_number(primitive)))
+    return time_clip(float(number_value(primitive)))
 
 
 # --- LiquidDate ------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def parse_liquid_date(value: Any, now_ms: int, timezone: Any = UNDEFINED) -> Liq
     else:
         offset = timezone
     own_offset = 0 if not math.isnan(time) else math.nan
-    shift = (own_offset - js_to_number(js_to_primitive(offset))) * 60_000
+    shift = (own_offset - number_value(js_to_primitive(offset))) * 60_000
     display = time_clip(time + shift)
     if math.isnan(display):
         return None

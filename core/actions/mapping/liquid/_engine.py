@@ -52,10 +52,10 @@ from ._values import (
     has_property,
     js_add,
     js_compare,
-    js_to_number,
     js_to_primitive,
     liquid_equals,
     liquid_falsy,
+    number_value,
     own_property,
     property_key,
     read_property,
@@ -232,13 +232,13 @@ def evaluate_token(token: Any, ctx: Context) -> Any:
         low = evaluate_token(token.low, ctx)
         high = evaluate_token(token.high, ctx)
         ctx.memory.use(js_add(js_sub(high, low), 1))
-        return _range(js_to_number(low), js_to_number(high))
+        return _range(number_value(low), number_value(high))
     return UNDEFINED  # pragma: no cover - every operand token is handled above
 
 
 def js_sub(left: Any, right: Any) -> Any:
     """JavaScript's ``left - right``."""
-    return js_to_number(js_to_primitive(left)) - js_to_number(js_to_primitive(right))
+    return number_value(js_to_primitive(left)) - number_value(js_to_primitive(right))
 
 
 _MAX_RANGE: Final = 10_000_000

@@ -43,10 +43,10 @@ from ._values import (
     js_add,
     js_compare,
     js_to_integer,
-    js_to_number,
     js_to_primitive,
     liquid_equals,
     liquid_falsy,
+    number_value,
     stringify,
     to_liquid_number,
     to_value,
@@ -90,7 +90,7 @@ class Limiter:
         self.message = f"{resource} limit exceeded"
 
     def use(self, count: Any) -> None:
-        amount = js_to_number(js_to_primitive(count))
+        amount = number_value(js_to_primitive(count))
         if amount > 0:
             if not self.base + amount <= self.limit:
                 raise JsError(self.message, "AssertionError")
@@ -637,7 +637,7 @@ def _truncate(ctx: Any, value: Any, args: list[Any]) -> Any:
     ctx.memory.use(len(text) + len(ellipsis))
     if js_compare(len(text), limit) in (-1, 0):
         return value
-    end = js_to_number(js_to_primitive(limit)) - len(ellipsis)
+    end = number_value(js_to_primitive(limit)) - len(ellipsis)
     return _substring(text, 0, js_to_integer(end)) + ellipsis
 
 
@@ -822,7 +822,7 @@ def _sum(ctx: Any, value: Any, args: list[Any]) -> Any:
     for item in _to_array(value):
         if truthy(prop):
             item = ctx.read_path(item, stringify(prop).split("."))
-        data = js_to_number(item)
+        data = number_value(item)
         total = unsafe_as_double(total + (0 if data != data else data))
     return total
 
@@ -933,7 +933,7 @@ def _json(ctx: Any, value: Any, args: list[Any]) -> Any:
 
 
 def _to_integer(ctx: Any, value: Any, args: list[Any]) -> Any:
-    return js_to_number(value)
+    return number_value(value)
 
 
 def _raw(ctx: Any, value: Any, args: list[Any]) -> Any:

@@ -10,7 +10,7 @@ from actions.js import LINE_TERMINATORS, days_from_civil, from_utf16_units, to_s
 
 from ._dates import Fields, LiquidDate
 from ._math import js_round
-from ._values import JsError, js_compare, js_to_number, js_to_primitive
+from ._values import JsError, js_compare, js_to_primitive, number_value
 
 __all__ = ["MAX_DATE_WIDTH", "strftime"]
 
@@ -95,7 +95,7 @@ MAX_DATE_WIDTH: Final = 1024
 
 
 def _pad_start(text: str, width: Any, pad: str) -> str:
-    missing = js_to_number(width) - len(text) if not isinstance(width, int) else width - len(text)
+    missing = number_value(width) - len(text) if not isinstance(width, int) else width - len(text)
     if missing != missing or missing <= 0:
         return text
     if missing > _MAX_PAD:
@@ -106,7 +106,7 @@ def _pad_start(text: str, width: Any, pad: str) -> str:
 
 def _zone_text(date: LiquidDate, colon: bool) -> str:
     raw = date.offset
-    offset = abs(js_to_number(js_to_primitive(raw)))
+    offset = abs(number_value(js_to_primitive(raw)))
     hours = to_string(math.floor(offset / 60)) if offset == offset else "NaN"
     minutes = to_string(math.fmod(offset, 60)) if offset == offset and math.isfinite(offset) else "NaN"
     sign = "-" if js_compare(raw, 0) == 1 else "+"

@@ -39,10 +39,10 @@ __all__ = [
     "js_compare",
     "js_equals_strict",
     "js_to_integer",
-    "js_to_number",
     "js_to_primitive",
     "liquid_equals",
     "liquid_falsy",
+    "number_value",
     "own_property",
     "property_key",
     "read_property",
@@ -202,14 +202,14 @@ def js_to_primitive(value: Any) -> Any:
     return to_primitive(value)
 
 
-def js_to_number(value: Any) -> float | int:
+def number_value(value: Any) -> float | int:
     """JavaScript's ``Number(value)`` (:func:`actions.js.to_number`) for Liquid values, drops included."""
     return to_number(js_to_primitive(value))
 
 
 def to_liquid_number(value: Any) -> float | int:
     """LiquidJS's ``toNumber``: ``+toValue(value) || 0`` (``NaN`` and ``-0`` become ``0``)."""
-    number = js_to_number(to_value(value))
+    number = number_value(to_value(value))
     if number != number or number == 0:
         return 0
     return number
@@ -217,7 +217,7 @@ def to_liquid_number(value: Any) -> float | int:
 
 def js_to_integer(value: Any) -> float:
     """``ToIntegerOrInfinity``: ``NaN`` is 0, fractions are truncated toward zero."""
-    number = js_to_number(value)
+    number = number_value(value)
     if number != number:
         return 0
     if math.isinf(number):
@@ -230,7 +230,7 @@ def js_add(left: Any, right: Any) -> Any:
     left, right = js_to_primitive(left), js_to_primitive(right)
     if isinstance(left, str) or isinstance(right, str):
         return to_string(left) + to_string(right)
-    result = js_to_number(left) + js_to_number(right)
+    result = number_value(left) + number_value(right)
     return result if not isinstance(result, int) or abs(result) <= _MAX_SAFE else float(result)
 
 
@@ -240,7 +240,7 @@ def js_compare(left: Any, right: Any) -> int | None:
     if isinstance(left, str) and isinstance(right, str):
         a, b = to_utf16_units(left), to_utf16_units(right)
         return -1 if a < b else (1 if a > b else 0)
-    x, y = js_to_number(left), js_to_number(right)
+    x, y = number_value(left), number_value(right)
     if x != x or y != y:
         return None
     return -1 if x < y else (1 if x > y else 0)
@@ -376,7 +376,7 @@ def read_property(target: Any, key: Any) -> Any:
     if target is None or target is UNDEFINED:
         return target
     if isinstance(target, list | tuple) and js_compare(key, 0) == -1:
-        position = js_add(len(target), js_to_number(key))
+        position = js_add(len(target), number_value(key))
         if isinstance(position, int) or (isinstance(position, float) and position.is_integer()):
             index = int(position)
             if 0 <= index < len(target):
