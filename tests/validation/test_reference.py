@@ -9,7 +9,7 @@ import pytest
 from actions._errors import SchemaValidationError
 from actions.js import UNDEFINED
 from actions.validation import PayloadValidator, fields_to_json_schema
-from actions.validation._empty import remove_empty_values
+from actions.validation._empty import compile_remover, remove_empty_values
 from validation_helpers import CONFORMANCE, fields, helper_cases, messages
 
 # --- the reference's recorded results ---------------------------------------------------------
@@ -40,8 +40,11 @@ def test_helper_matches_reference_result(case: dict[str, Any]) -> None:
             }
         assert got == expected
     elif case["fn"] == "removeEmptyValues":
-        result = remove_empty_values(*args)
-        assert ({"undefined": True} if result is UNDEFINED else {"result": result}) == expected
+        payload, schema, *is_root = args
+        generic = remove_empty_values(payload, schema, *is_root)
+        compiled = compile_remover(schema)(payload, bool(is_root and is_root[0]))
+        for result in (generic, compiled):
+            assert ({"undefined": True} if result is UNDEFINED else {"result": result}) == expected
     elif case["fn"] == "fieldsToJsonSchema":
         assert fields_to_json_schema(fields(**args[0])) == expected["result"]
     else:  # removeUndefined belongs to the mapping runtime; checked here with the other families

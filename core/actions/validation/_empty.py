@@ -146,7 +146,8 @@ def _dict_cleaner(schema: Any, cache: dict[int, Remover]) -> Remover | None:
                     cleaned[key] = sub
                 continue
             new = removers.get(key, _identity)(sub)
-            if new is not sub and cleaned is None:
+            # An undefined value is dropped even where it is "unchanged" (the remover returns it).
+            if (new is not sub or new is UNDEFINED) and cleaned is None:
                 cleaned = dict(list(value.items())[:index])
             if cleaned is not None and new is not UNDEFINED:
                 cleaned[key] = new
