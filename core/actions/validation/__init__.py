@@ -1,9 +1,11 @@
 """Payload and settings validation as the reference does it after mapping.
 
 Fields become a JSON Schema (:mod:`._schema`); empty values are removed (:mod:`._empty`); the
-schema is compiled into ajv's keyword validators (:mod:`._compiler`, :mod:`._keywords`, with
-:mod:`._types`, :mod:`._formats` and :mod:`._regex`), and what fails is worded as
-ajv-human-errors words it (:mod:`._messages`).
+schema is compiled (:mod:`._compiler`) into ajv's keyword validators: leaf keywords
+(:mod:`._keywords`, with :mod:`._formats` and :mod:`._regex`), keywords that descend into
+arrays and objects (:mod:`._containers`), over ajv's types and coercions (:mod:`._types`) and
+its keyword order (:mod:`._vocabulary`). What fails is worded as ajv-human-errors words it
+(:mod:`._messages`). :class:`PayloadValidator` (:mod:`._validator`) puts them together.
 """
 
 from __future__ import annotations

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from actions.js import UNDEFINED, to_string, truthy
+from actions.js import to_string, truthy
 
+from ._containers import array_steps, object_steps
 from ._formats import FORMATS
-from ._keywords import Node, const_step, enum_step, length_steps, number_steps, string_steps, unique_step
+from ._keywords import Node, const_step, enum_step, number_steps, string_steps
 from ._messages import RawError
 from ._types import (
     ARRAYS,
@@ -28,121 +29,23 @@ from ._types import (
     is_number,
     schema_types,
 )
+from ._unwrapped import Split, follow, rewrap
+from ._vocabulary import (
+    NUMBER_KEYWORDS,
+    UNSUPPORTED,
+    UNTYPED_KEYWORDS,
+    always_valid,
+    group_used,
+)
 
-__all__ = ["Compiler", "stored"]
+__all__ = ["Compiler"]
 
 _COERCIBLE: Final = frozenset({"string", "number", "integer", "boolean", "null", "array"})
-
-# Keyword groups in ajv's evaluation order. Untyped keywords always run; the others only when
-# the data has the group's type (and they are all evaluated after the type is coerced).
-_NUMBER_KEYWORDS: Final = (
-    "maximum",
-    "minimum",
-    "exclusiveMaximum",
-    "exclusiveMinimum",
-    "multipleOf",
-    "format",
-)
-_STRING_KEYWORDS: Final = ("maxLength", "minLength", "pattern", "format")
-_ARRAY_KEYWORDS: Final = ("maxItems", "minItems", "additionalItems", "items", "contains", "uniqueItems")
-_OBJECT_KEYWORDS: Final = (
-    "maxProperties",
-    "minProperties",
-    "required",
-    "propertyNames",
-    "additionalProperties",
-    "dependencies",
-    "properties",
-    "patternProperties",
-)
-_UNTYPED_KEYWORDS: Final = (
-    "nullable",
-    "const",
-    "enum",
-    "not",
-    "anyOf",
-    "oneOf",
-    "allOf",
-    "if",
-    "then",
-    "else",
-)
-_RULE_KEYWORDS: Final = frozenset(
-    ("type", *_UNTYPED_KEYWORDS, *_NUMBER_KEYWORDS, *_STRING_KEYWORDS, *_ARRAY_KEYWORDS, *_OBJECT_KEYWORDS)
-)
-_UNSUPPORTED: Final = frozenset(
-    {
-        "propertyNames",
-        "dependencies",
-        "patternProperties",
-        "contains",
-        "$ref",
-        "$dynamicRef",
-        "unevaluatedProperties",
-    }
-)
-_GROUP_KEYWORDS: Final = {
-    "number": _NUMBER_KEYWORDS,
-    "string": _STRING_KEYWORDS,
-    "array": _ARRAY_KEYWORDS,
-    "object": _OBJECT_KEYWORDS,
-}
-
-
-def _always_valid(schema: Any) -> bool:
-    if schema is True:
-        return True
-    if schema is False:
-        return False
-    return isinstance(schema, Mapping) and not any(key in _RULE_KEYWORDS for key in schema)
-
-
-def _group_used(schema: Mapping[str, Any], group: str) -> bool:
-    return any(key in schema for key in _GROUP_KEYWORDS.get(group, ()))
 
 
 def _pass(data: Any, ptr: str, errs: list[RawError]) -> Any:
     return data
 
-
-class _Split:
-    """A location whose keywords now see one value while its parent still holds another.
-
-    ajv unwraps a one-element array into the current data variable before trying to coerce it,
-    and keeps the element there even when the coercion fails (without writing it back), so every
-    later keyword at that location, including sibling ``anyOf``/``allOf`` branches, looks at the
-    element. Nodes return this (instead of a plain value) in that rare state.
-    """
-
-    __slots__ = ("container", "visible")
-
-    def __init__(self, visible: Any, container: Any) -> None:
-        self.visible = visible
-        self.container = container
-
-
-def _follow(data: Any, out: Any, split: bool, result: Any) -> tuple[Any, Any, bool]:
-    """Thread a same-location step's result: (visible value, parent's value, whether they differ)."""
-    if result is data:
-        return data, out, split
-    if type(result) is _Split:
-        # The step was given `data`; a container equal to it means "unchanged".
-        return result.visible, (out if result.container is data else result.container), True
-    if split and type(result) is type(data) and isinstance(result, (dict, list)):
-        # ajv changed the unwrapped element in place, inside the array the parent still holds.
-        return result, _rewrap(out, data, result), True
-    return result, result, False
-
-
-def _rewrap(out: Any, element: Any, changed: Any) -> Any:
-    if isinstance(out, list) and len(out) == 1 and out[0] is element:
-        return [changed]
-    return out
-
-
-def stored(value: Any, result: Any) -> Any:
-    """What a parent object or array must hold after validating ``value`` into ``result``."""
-    return result.container if type(result) is _Split else result
 
 
 class Compiler:
@@ -169,7 +72,7 @@ class Compiler:
     # --- building ----------------------------------------------------------------------------
 
     def _build(self, schema: Any, all_errors: bool) -> Node:
-        if _always_valid(schema):
+        if always_valid(schema):
             return _pass
         if schema is False:
 
@@ -180,14 +83,14 @@ class Compiler:
             return false_schema
         if not isinstance(schema, Mapping):
             raise ValueError(f"a schema must be an object or a boolean, got {to_string(schema)}")
-        unsupported = sorted(_UNSUPPORTED.intersection(schema))
+        unsupported = sorted(UNSUPPORTED.intersection(schema))
         if unsupported:
             raise ValueError(f"unsupported JSON Schema keyword(s): {', '.join(unsupported)}")
 
         types = schema_types(schema)
         coerce_to = [t for t in types if t in _COERCIBLE]
         check_types = bool(types) and not (
-            not coerce_to and len(types) == 1 and _group_used(schema, types[0])
+            not coerce_to and len(types) == 1 and group_used(schema, types[0])
         )
         wrong_type = self._wrong_type_test(types)
         unwrapped_fits = self._unwrapped_test(types)
@@ -197,16 +100,16 @@ class Compiler:
         # "type" itself belongs to the untyped group, so in first-error mode a type error stops
         # every typed keyword of the schema (the guard after a used group).
         untyped = self._untyped_steps(schema, all_errors)
-        if untyped or any(key in schema for key in ("type", *_UNTYPED_KEYWORDS)):
+        if untyped or any(key in schema for key in ("type", *UNTYPED_KEYWORDS)):
             groups.append((None, untyped, False))
         keyword_groups: tuple[tuple[str, Callable[[Any], bool], Callable[[], list[Node]]], ...] = (
             ("number", is_number, lambda: number_steps(schema)),
             ("string", TYPE_TESTS["string"], lambda: string_steps(schema)),
-            ("array", is_array, lambda: self._array_steps(schema, all_errors)),
-            ("object", TYPE_TESTS["object"], lambda: self._object_steps(schema, all_errors)),
+            ("array", is_array, lambda: array_steps(self, schema, all_errors)),
+            ("object", TYPE_TESTS["object"], lambda: object_steps(self, schema, all_errors)),
         )
         for group, test, build in keyword_groups:
-            if not _group_used(schema, group):
+            if not group_used(schema, group):
                 continue
             # A non-coercible single type with keywords of its own reports its type error in the
             # group's "else" branch, i.e. after the untyped keywords.
@@ -259,7 +162,7 @@ class Compiler:
                 return data
             start = len(errs)
             out = data  # what the parent holds
-            tied = True  # whether keywords see `out` itself (see _Split)
+            tied = True  # whether keywords see `out` itself (see Split)
             if check_types and wrong_type(data):
                 if coercers:
                     candidate = data
@@ -290,7 +193,7 @@ class Compiler:
                         before = len(errs)
                         result = step(data, ptr, errs)
                         if result is not data:
-                            if type(result) is _Split:
+                            if type(result) is Split:
                                 if result.container is not data:
                                     out = result.container
                                 data = result.visible
@@ -301,7 +204,7 @@ class Compiler:
                                 data = out = result
                                 tied = True
                             else:  # an unwrapped element changed in place (see _follow)
-                                out = _rewrap(out, data, result)
+                                out = rewrap(out, data, result)
                                 data = result
                         if not all_errors and len(errs) != before:
                             break
@@ -309,7 +212,7 @@ class Compiler:
                     type_error(data, ptr, errs)
                 if not all_errors and len(errs) != start:
                     break
-            return data if tied else _Split(data, out)
+            return data if tied else Split(data, out)
 
         return node
 
@@ -347,14 +250,14 @@ class Compiler:
         parts.extend(TYPE_TESTS[t] for t in names)
         return lambda v: all(part(v) for part in parts)
 
-    def _fast_types(self, schema: Any) -> frozenset[type]:
+    def fast_types(self, schema: Any) -> frozenset[type]:
         """Python types whose values the node would leave untouched and error-free.
 
         Parents skip the call for those, which is most of a typical payload.
         """
-        if _always_valid(schema):
+        if always_valid(schema):
             return frozenset({str, int, float, bool, type(None), dict, list})
-        if not isinstance(schema, Mapping) or any(k in schema for k in _UNTYPED_KEYWORDS if k != "nullable"):
+        if not isinstance(schema, Mapping) or any(k in schema for k in UNTYPED_KEYWORDS if k != "nullable"):
             return frozenset()
         try:
             types = schema_types(schema)
@@ -363,19 +266,19 @@ class Compiler:
         fast: set[type] = set()
         formats = schema.get("format")
         number_format = formats is not None and FORMATS.get(formats, ("", None))[0] == "number"
-        if "string" in types and not _group_used(schema, "string"):
+        if "string" in types and not group_used(schema, "string"):
             fast.add(str)
         if ("number" in types or "integer" in types) and not (
-            number_format or any(k in schema for k in _NUMBER_KEYWORDS if k != "format")
+            number_format or any(k in schema for k in NUMBER_KEYWORDS if k != "format")
         ):
             fast.add(int)  # Python ints are whole numbers; floats need the finiteness check
         if "boolean" in types:
             fast.add(bool)
         if "null" in types:
             fast.add(type(None))
-        if "object" in types and not _group_used(schema, "object"):
+        if "object" in types and not group_used(schema, "object"):
             fast.add(dict)
-        if "array" in types and not _group_used(schema, "array"):
+        if "array" in types and not group_used(schema, "array"):
             fast.add(list)
         return frozenset(fast)
 
@@ -394,16 +297,16 @@ class Compiler:
         if "oneOf" in schema:
             steps.append(self._one_of_step(schema, all_errors))
         if "allOf" in schema:
-            branches = [self.node(s, all_errors) for s in schema["allOf"] if not _always_valid(s)]
+            branches = [self.node(s, all_errors) for s in schema["allOf"] if not always_valid(s)]
 
             def all_of_step(data: Any, ptr: str, errs: list[RawError]) -> Any:
                 out, split = data, False
                 for branch in branches:
                     before = len(errs)
-                    data, out, split = _follow(data, out, split, branch(data, ptr, errs))
+                    data, out, split = follow(data, out, split, branch(data, ptr, errs))
                     if not all_errors and len(errs) != before:
                         break
-                return _Split(data, out) if split else data
+                return Split(data, out) if split else data
 
             if branches:
                 steps.append(all_of_step)
@@ -415,7 +318,7 @@ class Compiler:
 
     def _not_step(self, schema: Mapping[str, Any]) -> Node:
         inner = schema["not"]
-        if _always_valid(inner):
+        if always_valid(inner):
 
             def never(data: Any, ptr: str, errs: list[RawError]) -> Any:
                 errs.append(("not", ptr, schema, None, data))
@@ -426,18 +329,18 @@ class Compiler:
 
         def not_step(data: Any, ptr: str, errs: list[RawError]) -> Any:
             before = len(errs)
-            data, out, split = _follow(data, data, False, branch(data, ptr, errs))
+            data, out, split = follow(data, data, False, branch(data, ptr, errs))
             valid = len(errs) == before
             del errs[before:]
             if valid:
                 errs.append(("not", ptr, schema, None, data))
-            return _Split(data, out) if split else data
+            return Split(data, out) if split else data
 
         return not_step
 
     def _any_of_step(self, schema: Mapping[str, Any], all_errors: bool) -> Node:
         options = schema["anyOf"]
-        if any(_always_valid(s) for s in options):
+        if any(always_valid(s) for s in options):
             return _pass  # ajv skips the keyword (and its coercions) entirely
         branches = [self.node(s, all_errors) for s in options]
 
@@ -446,18 +349,18 @@ class Compiler:
             out, split = data, False
             for branch in branches:
                 mark = len(errs)
-                data, out, split = _follow(data, out, split, branch(data, ptr, errs))
+                data, out, split = follow(data, out, split, branch(data, ptr, errs))
                 if len(errs) == mark:
                     del errs[before:]
                     break
             else:
                 errs.append(("anyOf", ptr, schema, None, data))
-            return _Split(data, out) if split else data
+            return Split(data, out) if split else data
 
         return any_of_step
 
     def _one_of_step(self, schema: Mapping[str, Any], all_errors: bool) -> Node:
-        branches = [None if _always_valid(s) else self.node(s, all_errors) for s in schema["oneOf"]]
+        branches = [None if always_valid(s) else self.node(s, all_errors) for s in schema["oneOf"]]
 
         def one_of_step(data: Any, ptr: str, errs: list[RawError]) -> Any:
             before = len(errs)
@@ -466,7 +369,7 @@ class Compiler:
             for index, branch in enumerate(branches):
                 mark = len(errs)
                 if branch is not None:
-                    data, out, split = _follow(data, out, split, branch(data, ptr, errs))
+                    data, out, split = follow(data, out, split, branch(data, ptr, errs))
                 if len(errs) == mark:
                     passing.append(index)
                     if len(passing) > 1:
@@ -475,14 +378,14 @@ class Compiler:
                 del errs[before:]
             else:
                 errs.append(("oneOf", ptr, schema, passing or None, data))
-            return _Split(data, out) if split else data
+            return Split(data, out) if split else data
 
         return one_of_step
 
     def _if_step(self, schema: Mapping[str, Any], all_errors: bool) -> Node | None:
         then_schema, else_schema = schema.get("then"), schema.get("else")
-        has_then = then_schema is not None and not _always_valid(then_schema)
-        has_else = else_schema is not None and not _always_valid(else_schema)
+        has_then = then_schema is not None and not always_valid(then_schema)
+        has_else = else_schema is not None and not always_valid(else_schema)
         if not has_then and not has_else:
             return None  # ajv ignores a lone "if", including its coercions
         condition = self.node(schema["if"], False)
@@ -491,200 +394,14 @@ class Compiler:
 
         def if_step(data: Any, ptr: str, errs: list[RawError]) -> Any:
             before = len(errs)
-            data, out, split = _follow(data, data, False, condition(data, ptr, errs))
+            data, out, split = follow(data, data, False, condition(data, ptr, errs))
             holds = len(errs) == before
             del errs[before:]
             branch, clause = (then_node, "then") if holds else (else_node, "else")
             if branch is not None:
-                data, out, split = _follow(data, out, split, branch(data, ptr, errs))
+                data, out, split = follow(data, out, split, branch(data, ptr, errs))
                 if len(errs) != before:
                     errs.append(("if", ptr, schema, clause, data))
-            return _Split(data, out) if split else data
+            return Split(data, out) if split else data
 
         return if_step
-
-    # --- arrays ------------------------------------------------------------------------------
-
-    def _array_steps(self, schema: Mapping[str, Any], all_errors: bool) -> list[Node]:
-        steps = length_steps(schema, "maxItems", "minItems")
-        items = schema.get("items")
-        if isinstance(items, ARRAYS):
-            raise ValueError("tuple-style items are not supported")
-        if items is not None and not _always_valid(items):
-            steps.append(self._items_step(items, all_errors))
-        if schema.get("uniqueItems") is True:  # ajv checks it after the items (so after coercion)
-            steps.append(unique_step(schema))
-        return steps
-
-    def _items_step(self, items: Any, all_errors: bool) -> Node:
-        child = self.node(items, all_errors)
-        fast = self._fast_types(items)
-
-        def items_step(data: Any, ptr: str, errs: list[RawError]) -> Any:
-            copy: list[Any] | None = None
-            for index, value in enumerate(data):
-                if type(value) in fast:
-                    continue
-                before = len(errs)
-                result = child(value, f"{ptr}/{index}", errs)
-                if result is not value and (result := stored(value, result)) is not value:
-                    if copy is None:
-                        copy = list(data)
-                    copy[index] = result
-                if not all_errors and len(errs) != before:
-                    break
-            if copy is not None:
-                return copy
-            return data
-
-        return items_step
-
-    # --- objects -----------------------------------------------------------------------------
-
-    def _object_steps(self, schema: Mapping[str, Any], all_errors: bool) -> list[Node]:
-        max_props = schema.get("maxProperties")
-        min_props = schema.get("minProperties")
-        required = list(schema.get("required") or ())
-        properties: Mapping[str, Any] = schema.get("properties") or {}
-        declared = frozenset(properties)
-        additional = schema.get("additionalProperties")
-        remove_unknown = additional is False  # removeAdditional: true deletes instead of failing
-        extra_node = (
-            self.node(additional, all_errors)
-            if additional is not None and additional is not False and not _always_valid(additional)
-            else None
-        )
-        plan = [
-            (key, _pointer_segment(key), self._fast_types(sub), self.node(sub, all_errors))
-            for key, sub in properties.items()
-            if not _always_valid(sub)
-        ]
-        fast_by_key = {key: fast for key, _, fast, _ in plan}
-        by_key = {key: (segment, child) for key, segment, _, child in plan}
-
-        def in_field_order(
-            data: dict[str, Any], copy: dict[str, Any] | None, ptr: str, errs: list[RawError]
-        ) -> Any:
-            """The ``properties`` keyword as ajv runs it: field by field, in the fields' order."""
-            for key, segment, fast, child in plan:
-                value = data.get(key, UNDEFINED)
-                if value is UNDEFINED or type(value) in fast:
-                    continue
-                before = len(errs)
-                result = child(value, ptr + segment, errs)
-                if result is not value and (result := stored(value, result)) is not value:
-                    if copy is None:
-                        copy = dict(data)
-                        if errs:
-                            _retarget(errs, data, copy)
-                        data = copy
-                    copy[key] = result
-                if not all_errors and len(errs) != before:
-                    break
-            return data
-
-        def in_payload_order(
-            data: dict[str, Any], copy: dict[str, Any] | None, ptr: str, errs: list[RawError]
-        ) -> Any:
-            """The same, walking the payload's keys (usually fewer than the fields).
-
-            Errors must come in the fields' order, so when there are any the walk is redone that
-            way; children are pure functions, so repeating them is safe.
-            """
-            mark = len(errs)
-            changes: list[tuple[str, Any]] | None = None
-            for key, value in data.items():
-                fast = fast_by_key.get(key)
-                if fast is None or type(value) in fast or value is UNDEFINED:
-                    continue
-                segment, child = by_key[key]
-                result = child(value, ptr + segment, errs)
-                if result is not value and (result := stored(value, result)) is not value:
-                    if changes is None:
-                        changes = []
-                    changes.append((key, result))
-            if len(errs) != mark:
-                del errs[mark:]
-                return in_field_order(data, copy, ptr, errs)
-            if changes:
-                if copy is None:
-                    copy = dict(data)
-                    if errs:
-                        _retarget(errs, data, copy)
-                    data = copy
-                for key, result in changes:
-                    copy[key] = result
-            return data
-
-        def without_unknown(data: dict[str, Any], errs: list[RawError]) -> dict[str, Any]:
-            copy = dict(data)
-            for key in data.keys() - declared:
-                del copy[key]
-            if errs:
-                _retarget(errs, data, copy)
-            return copy
-
-        if all_errors and max_props is None and min_props is None and extra_node is None:
-            # The shape every field schema has.
-            def common_object_step(data: Any, ptr: str, errs: list[RawError]) -> Any:
-                for key in required:
-                    if data.get(key, UNDEFINED) is UNDEFINED:
-                        errs.append(("required", ptr, schema, key, data))
-                if remove_unknown and not declared.issuperset(data):
-                    data = without_unknown(data, errs)
-                    return in_payload_order(data, data, ptr, errs)
-                return in_payload_order(data, None, ptr, errs)
-
-            return [common_object_step]
-
-        def object_step(data: Any, ptr: str, errs: list[RawError]) -> Any:
-            if max_props is not None and len(data) > max_props:
-                errs.append(("maxProperties", ptr, schema, max_props, data))
-                if not all_errors:
-                    return data
-            if min_props is not None and len(data) < min_props:
-                errs.append(("minProperties", ptr, schema, min_props, data))
-                if not all_errors:
-                    return data
-            for key in required:
-                if data.get(key, UNDEFINED) is UNDEFINED:
-                    errs.append(("required", ptr, schema, key, data))
-                    if not all_errors:
-                        return data
-            copy: dict[str, Any] | None = None
-            if remove_unknown and not declared.issuperset(data):
-                data = copy = without_unknown(data, errs)
-            elif extra_node is not None:
-                for key in [k for k in data if k not in declared]:
-                    before = len(errs)
-                    value = data[key]
-                    result = extra_node(value, ptr + _pointer_segment(key), errs)
-                    if result is not value and (result := stored(value, result)) is not value:
-                        if copy is None:
-                            copy = dict(data)
-                            if errs:
-                                _retarget(errs, data, copy)
-                            data = copy
-                        copy[key] = result
-                    if not all_errors and len(errs) != before:
-                        return data
-            if all_errors:
-                return in_payload_order(data, copy, ptr, errs)
-            return in_field_order(data, copy, ptr, errs)
-
-        return [object_step]
-
-
-def _retarget(errs: list[RawError], old: dict[str, Any], new: dict[str, Any]) -> None:
-    """Point property-count errors about ``old`` at its pruned copy.
-
-    ajv prunes objects in place and writes messages afterwards, so "it has N" counts what is
-    left once every keyword has run.
-    """
-    for index, error in enumerate(errs):
-        if error[4] is old and error[0] in ("minProperties", "maxProperties"):
-            errs[index] = (*error[:4], new)
-
-
-def _pointer_segment(key: str) -> str:
-    return "/" + key.replace("~", "~0").replace("/", "~1")

@@ -17,11 +17,12 @@ from actions.js import UNDEFINED
 
 from .._errors import ConfigurationError, FieldError, SchemaValidationError, SettingsValidationError
 from .._fields import Field
-from ._compiler import Compiler, stored
+from ._compiler import Compiler
 from ._empty import compile_remover
 from ._messages import RawError, field_errors
 from ._schema import fields_to_json_schema
 from ._types import is_array
+from ._unwrapped import stored
 
 __all__ = ["PayloadValidator", "datetime_value_is_valid", "validate_settings"]
 
