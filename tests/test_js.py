@@ -1,7 +1,18 @@
 from __future__ import annotations
 
+import re
+
 import pytest
-from actions.js import UNDEFINED, json_stringify, number_to_string, to_string, type_name
+from actions.js import (
+    LINE_TERMINATORS,
+    UNDEFINED,
+    WHITE_SPACE,
+    WHITE_SPACE_CLASS,
+    json_stringify,
+    number_to_string,
+    to_string,
+    type_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -59,3 +70,15 @@ def test_type_words_match_the_reference_messages() -> None:
         "array",
         "object",
     ]
+
+
+def test_white_space_class_matches_exactly_the_white_space() -> None:
+    matches = re.compile(f"[{WHITE_SPACE_CLASS}]").fullmatch
+    assert {chr(c) for c in range(0x10000) if matches(chr(c))} == set(WHITE_SPACE)
+
+
+def test_line_terminators_are_javascripts_not_pythons() -> None:
+    assert set(LINE_TERMINATORS) == {"\n", "\r", "\u2028", "\u2029"}
+    # Python also ends lines at vertical tab, form feed, U+001C..U+001E and U+0085; JavaScript does not.
+    assert "a\x0bb\x85c".splitlines() == ["a", "b", "c"]
+    assert re.split(f"[{LINE_TERMINATORS}]", "a\x0bb\x85c\u2028d") == ["a\x0bb\x85c", "d"]

@@ -9,7 +9,15 @@ output as there. Destinations use it too: it is public.
 from __future__ import annotations
 
 from ._json import json_stringify, object_keys
-from ._strings import WHITE_SPACE, WHITE_SPACE_CLASS, from_utf16_units, to_utf16_units, trim, utf16_len
+from ._strings import (
+    LINE_TERMINATORS,
+    WHITE_SPACE,
+    WHITE_SPACE_CLASS,
+    from_utf16_units,
+    to_utf16_units,
+    trim,
+    utf16_len,
+)
 from ._values import (
     UNDEFINED,
     Undefined,
@@ -24,6 +32,7 @@ from ._values import (
 )
 
 __all__ = [
+    "LINE_TERMINATORS",
     "UNDEFINED",
     "WHITE_SPACE",
     "WHITE_SPACE_CLASS",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["WHITE_SPACE", "WHITE_SPACE_CLASS", "from_utf16_units", "to_utf16_units", "trim", "utf16_len"]
+__all__ = [
+    "LINE_TERMINATORS",
+    "WHITE_SPACE",
+    "WHITE_SPACE_CLASS",
+    "from_utf16_units",
+    "to_utf16_units",
+    "trim",
+    "utf16_len",
+]
 
 #: ``WhiteSpace`` and ``LineTerminator`` code points: what ``trim()`` strips and ``\s`` matches.
 #: Python's ``str.isspace`` differs (it adds U+001C..U+001F and U+0085, and lacks U+FEFF).
@@ -12,6 +20,11 @@ WHITE_SPACE: Final = (
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
+
+#: ``LineTerminator`` code points: where ``.`` stops matching and where ``^``/``$`` match with the
+#: ``m`` flag. Python's ``str.splitlines`` adds others (U+000B, U+000C, U+001C..U+001E, U+0085);
+#: its ``re`` knows only LF.
+LINE_TERMINATORS: Final = "\n\r\u2028\u2029"
 
 #: :data:`WHITE_SPACE` as the body of a regular-expression character class (``f"[{WHITE_SPACE_CLASS}]"``).
 WHITE_SPACE_CLASS: Final = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
-from actions.js import WHITE_SPACE_CLASS
+from actions.js import LINE_TERMINATORS, WHITE_SPACE_CLASS
 
 from .._dates import date_like_string
 from ._regex import translate_js_regex
@@ -17,8 +17,7 @@ from ._types import is_integer
 
 __all__ = ["FORMATS"]
 
-# JavaScript's line terminators; Python's differ.
-_JS_LINE_BREAKS: Final = re.compile(r"[\n\r\u2028\u2029]")
+_LINE_BREAKS: Final = re.compile(f"[{LINE_TERMINATORS}]")
 
 # The patterns are built from named parts. re.ASCII keeps \d and case folding ASCII-only, as in
 # JavaScript without the u flag, and \Z stands for JavaScript's $ (which never matches before a
@@ -158,7 +157,7 @@ def _is_uri(text: str) -> bool:
 
 def _is_base64(text: str) -> bool:
     # The pattern carries the m flag in the reference: one matching line (even empty) suffices.
-    return any(_BASE64_LINE.match(line) for line in _JS_LINE_BREAKS.split(text))
+    return any(_BASE64_LINE.match(line) for line in _LINE_BREAKS.split(text))
 
 
 def _is_regex(text: str) -> bool:
