@@ -161,6 +161,9 @@ def compile_remover(schema: Any) -> Callable[[Any, bool], Any]:
 
     The root object's keys are cleaned by a loop specialised for the usual payload (flat values,
     a few objects and arrays); everything below the root by the removers compiled for its schemas.
+    The root loop is kept for speed alone: cleaning the root with the compiled object cleaner
+    plus a pass for root ``""`` gives the same results but nearly doubles the cost on a typical
+    Log Event payload.
     """
     cache: dict[int, Remover] = {}
     below_root = _compile_remover(schema, cache)

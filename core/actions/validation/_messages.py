@@ -150,10 +150,6 @@ def field_errors(errors: Iterable[RawError]) -> list[FieldError]:
     return [FieldError(_json_path(e[1]), e[1], _capitalize(_describe(e)) + ".") for e in errors]
 
 
-# =============================================================================================
-# Public validator
-
-
 def _json_path(pointer: str) -> str:
     """ajv-human-errors' JSONPath for a JSON pointer: ``/a/0/b.c`` is ``$.a[0].b\\.c``."""
     if pointer == "":
