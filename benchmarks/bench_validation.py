@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from actions._fields import Field
-from actions._payload import PayloadValidator
+from actions.validation import PayloadValidator
 
 # The logEventV2 field table (spec/amplitude-destination.md, Appendix A): key, label, type, and
 # the flags that shape the schema. Defaults are mapping directives; they do not affect validation.

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from actions._dates import date_like_string, parse_date
-from actions._payload import datetime_value_is_valid as is_date_like
+from actions.validation._validator import datetime_value_is_valid as is_date_like
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -353,3 +353,15 @@ def test_date_parse_computes_zone_offsets_in_unsigned_32_bits() -> None:
     assert date_parse("Aug 17 2021 10:00 +300000:00") == 549194400000.0
     assert date_parse("Aug 17 2021 10:00 +1193047:00") == 1629192496000.0  # wraps to 1904 seconds
     assert math.isnan(date_parse("Aug 17 2021 10:00 +596524:00"))  # 2,147,486,400 seconds
+
+
+def test_white_space_class_matches_exactly_the_white_space() -> None:
+    matches = re.compile(f"[{WHITE_SPACE_CLASS}]").fullmatch
+    assert {chr(c) for c in range(0x10000) if matches(chr(c))} == set(WHITE_SPACE)
+
+
+def test_line_terminators_are_javascripts_not_pythons_splitlines() -> None:
+    assert set(LINE_TERMINATORS) == {"\n", "\r", "\u2028", "\u2029"}
+    # Python also ends lines at vertical tab, form feed, U+001C..U+001E and U+0085; JavaScript does not.
+    assert "a\x0bb\x85c".splitlines() == ["a", "b", "c"]
+    assert re.split(f"[{LINE_TERMINATORS}]", "a\x0bb\x85c\u2028d") == ["a\x0bb\x85c", "d"]

@@ -28,7 +28,7 @@ from ._fields import Field, default_mapping
 from ._request import RequestClient
 
 if TYPE_CHECKING:
-    from ._payload import PayloadValidator
+    from .validation import PayloadValidator
 
 __all__ = [
     "MAPPING_FAILED",
@@ -211,13 +211,13 @@ class Action(BaseModel):
     @functools.cached_property
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema of this action's payload."""
-        from ._payload import fields_to_json_schema
+        from .validation import fields_to_json_schema
 
         return fields_to_json_schema(self.fields)
 
     @functools.cached_property
     def validator(self) -> PayloadValidator:
-        from ._payload import PayloadValidator
+        from .validation import PayloadValidator
 
         return PayloadValidator(self.fields)
 

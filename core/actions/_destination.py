@@ -229,7 +229,7 @@ class Destination(BaseModel):
         Raises:
             SettingsValidationError: with one message per problem.
         """
-        from ._payload import validate_settings
+        from .validation import validate_settings
 
         return self.settings.unchecked(validate_settings(self.settings_fields, raw))
 

@@ -24,8 +24,9 @@ WHITE_SPACE: Final = (
     "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 
-#: ``LineTerminator`` code points (part of :data:`WHITE_SPACE`): what a regular expression's ``.`` and
-#: ``$`` (with the ``m`` flag) stop at.
+#: ``LineTerminator`` code points: where ``.`` stops matching and where ``^``/``$`` match with the
+#: ``m`` flag. Python's ``str.splitlines`` adds others (U+000B, U+000C, U+001C..U+001E, U+0085);
+#: its ``re`` knows only LF.
 LINE_TERMINATORS: Final = "\n\r\u2028\u2029"
 
 #: :data:`WHITE_SPACE` as the body of a regular-expression character class (``f"[{WHITE_SPACE_CLASS}]"``).

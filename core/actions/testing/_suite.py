@@ -223,7 +223,7 @@ class DestinationSuite:
         assert snapshot_of(run, destination=self.destination, settings=settings) == request_snapshot
 
     def test_fields_give_a_valid_json_schema(self, action_key: str) -> None:
-        from .._payload import fields_to_json_schema
+        from ..validation import fields_to_json_schema
 
         action = self.destination.action(action_key)
         schema = fields_to_json_schema(action.fields)
