@@ -1,12 +1,13 @@
 """The keywords that descend into data: an array's ``items``, an object's ``properties`` and their kin.
 
-Children are compiled by the :class:`~._compiler.Compiler` given; a changed child is stored in a
-copy of its container, never in the caller's.
+Children are compiled by the compiler given (the :class:`Compiler` protocol, which
+:mod:`._compiler` implements); a changed child is stored in a copy of its container, never in
+the caller's.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from actions.js import UNDEFINED
 
@@ -19,9 +20,15 @@ from ._vocabulary import always_valid
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ._compiler import Compiler
+__all__ = ["Compiler", "array_steps", "object_steps"]
 
-__all__ = ["array_steps", "object_steps"]
+
+class Compiler(Protocol):
+    """What compiling a container's keywords needs of the compiler (:mod:`._compiler` has it)."""
+
+    def node(self, schema: Any, all_errors: bool) -> Node: ...
+
+    def fast_types(self, schema: Any) -> frozenset[type]: ...
 
 
 def array_steps(compiler: Compiler, schema: Mapping[str, Any], all_errors: bool) -> list[Node]:
