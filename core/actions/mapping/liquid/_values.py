@@ -18,6 +18,7 @@ from actions.js import (
     UNDEFINED,
     WHITE_SPACE_CLASS,
     from_utf16_units,
+    member,
     to_number,
     to_primitive,
     to_string,
@@ -285,14 +286,6 @@ def property_key(key: Any) -> str:
     return to_string(key)
 
 
-def _array_index(key: str, length: int) -> int:
-    if key.isdigit() and key.isascii() and (key == "0" or key[0] != "0"):
-        index = int(key)
-        if index < length:
-            return index
-    return -1
-
-
 #: What :func:`own_property` returns for a property the target does not have.
 ABSENT: Final = object()
 
@@ -318,17 +311,11 @@ def own_property(target: Any, key: str) -> Any:
     if isinstance(target, Overlay):
         found = target.props.get(key, ABSENT)
         return own_property(target.base, key) if found is ABSENT else found
-    if isinstance(target, list | tuple):
-        if key == "length":
-            return len(target)
-        index = _array_index(key, len(target))
-        return target[index] if index >= 0 else ABSENT
-    if isinstance(target, str):
-        units = to_utf16_units(target)
-        if key == "length":
-            return len(units)
-        index = _array_index(key, len(units))
-        return units[index] if index >= 0 else ABSENT
+    if isinstance(target, list | tuple | str):
+        # Own properties of an array or a string: its indexes and length, as actions.js.member
+        # reads them, but for an empty string too (member returns a falsy target itself).
+        found = member(target, key) if target else (0 if key == "length" else UNDEFINED)
+        return ABSENT if found is UNDEFINED else found
     return ABSENT
 
 
