@@ -365,3 +365,18 @@ def test_line_terminators_are_javascripts_not_pythons_splitlines() -> None:
     # Python also ends lines at vertical tab, form feed, U+001C..U+001E and U+0085; JavaScript does not.
     assert "a\x0bb\x85c".splitlines() == ["a", "b", "c"]
     assert re.split(f"[{LINE_TERMINATORS}]", "a\x0bb\x85c\u2028d") == ["a\x0bb\x85c", "d"]
+
+
+def test_json_stringify_indents_as_v8_does() -> None:
+    value = {"b": [1, {}], "1": "x", "e": []}
+    assert json_stringify(value, 2) == '{\n  "1": "x",\n  "b": [\n    1,\n    {}\n  ],\n  "e": []\n}'
+    assert json_stringify([1], "\t") == "[\n\t1\n]"
+    assert json_stringify([1], 20) == "[\n" + " " * 10 + "1\n]"  # at most 10 spaces
+    assert json_stringify([1], "abcdefghijkl") == "[\nabcdefghij1\n]"  # at most 10 units
+    assert json_stringify([1], 0) == json_stringify([1], "") == json_stringify([1], True) == "[1]"
+    assert json_stringify({"a": UNDEFINED}, 2) == "{}" and json_stringify(UNDEFINED, 2) is None
+
+
+def test_json_stringify_reads_a_surrogate_pair_as_its_character() -> None:
+    assert json_stringify("\ud83d\ude00 and \ud800") == '"😀 and \\ud800"'
+    assert json_stringify({"k": "\ud83d\ude00"}, 1) == '{\n "k": "😀"\n}'

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 import orjson
 
+from ._strings import from_utf16_units, to_utf16_units
 from ._values import UNDEFINED, number_to_string, to_string
 
 __all__ = ["json_stringify", "object_keys"]
@@ -19,7 +20,8 @@ _MAX_INDEX: Final = 2**32 - 2
 
 
 def _encode_str_escaping_surrogates(s: str) -> str:
-    out = _encode_str(s)
+    # A surrogate pair written as two code points is the character it encodes, as in JavaScript.
+    out = _encode_str(from_utf16_units(s))
     return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in out)
 
 
@@ -155,13 +157,52 @@ def _orjson(value: Any) -> str | None:
     return data.decode("utf-8")
 
 
-def json_stringify(value: Any) -> str | None:
-    """``JSON.stringify(value)``: compact, non-ASCII kept, lone surrogates escaped, keys in
-    JavaScript's property order (integer-like keys first, ascending).
+def _gap(space: Any) -> str | None:
+    """V8's indentation for ``JSON.stringify``'s ``space`` (``None``: compact output): up to 10
+    spaces, or a string's first 10 UTF-16 units. A number above 0 turns indentation on even when
+    it rounds down to no spaces."""
+    if isinstance(space, bool):
+        return None
+    if isinstance(space, int | float):
+        width = min(space, 10)
+        return " " * int(width) if width > 0 else None
+    if isinstance(space, str):
+        return from_utf16_units(to_utf16_units(space)[:10]) or None
+    return None
+
+
+def _pretty(value: Any, enc: Callable[[str], str], gap: str, current: str) -> str | None:
+    """``JSON.stringify`` with indentation: one member per line, ``gap`` deeper at each level."""
+    inner = current + gap
+    if isinstance(value, Mapping):
+        parts = []
+        for key in object_keys(value):
+            text = _pretty(value[key], enc, gap, inner)
+            if text is not None:
+                parts.append(enc(key if isinstance(key, str) else to_string(key)) + ": " + text)
+        return "{\n" + inner + f",\n{inner}".join(parts) + "\n" + current + "}" if parts else "{}"
+    if isinstance(value, list | tuple):
+        items = [_pretty(item, enc, gap, inner) or "null" for item in value]
+        return "[\n" + inner + f",\n{inner}".join(items) + "\n" + current + "]" if items else "[]"
+    return _stringify(value, enc)
+
+
+def json_stringify(value: Any, space: Any = None) -> str | None:
+    """``JSON.stringify(value, null, space)``: non-ASCII kept, lone surrogates escaped, keys in
+    JavaScript's property order (integer-like keys first, ascending); compact without ``space``.
 
     Returns ``None`` where JavaScript returns ``undefined`` (``value`` is :data:`UNDEFINED`).
     Object keys that are undefined are dropped; undefined array items become ``null``.
     """
+    gap = _gap(space)
+    if gap is not None:
+        text = _pretty(value, _encode_str, gap, "")
+        if text is not None and not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                text = _pretty(value, _encode_str_escaping_surrogates, gap, "")
+        return text
     text = _orjson(value)
     if text is not None:
         return text

@@ -22,8 +22,6 @@ from actions.js import (
     WHITE_SPACE_CLASS,
     from_utf16_units,
     json_stringify,
-    number_to_string,
-    object_keys,
     to_string,
     to_utf16_units,
     trim,
@@ -52,7 +50,7 @@ from ._values import (
     to_value,
 )
 
-__all__ = ["DISABLED_FILTERS", "FILTERS", "Limiter", "RenderContext", "js_filter_for", "json_text"]
+__all__ = ["DISABLED_FILTERS", "FILTERS", "Limiter", "RenderContext", "js_filter_for"]
 
 #: Filters the reference registers as throwing ``filter "<name>" is disabled``.
 DISABLED_FILTERS: Final = (
@@ -928,7 +926,9 @@ def _map_key(key: Any) -> Any:
 
 
 def _json(ctx: Any, value: Any, args: list[Any]) -> Any:
-    text = json_text(value, _arg(args, 0, 0))
+    """``JSON.stringify(value, null, space)``; a drop as ``space`` is ignored, like any object."""
+    space = _arg(args, 0, 0)
+    text = json_stringify(_json_value(value), None if isinstance(space, Drop) else space)
     return UNDEFINED if text is None else text
 
 
@@ -940,68 +940,19 @@ def _raw(ctx: Any, value: Any, args: list[Any]) -> Any:
     return value
 
 
-def _json_string(text: str) -> str:
-    return json_stringify(from_utf16_units(text)) or '""'
-
-
-def _gap(space: Any) -> str | None:
-    """V8's indentation for ``JSON.stringify``'s ``space`` (``None``: compact output).
-
-    A number above 0 turns pretty-printing on even when it rounds down to no spaces.
-    """
-    if isinstance(space, bool | Drop):
-        return None
-    if isinstance(space, int | float):
-        width = min(space, 10)
-        return " " * int(width) if width > 0 else None
-    if isinstance(space, str):
-        return to_utf16_units(space)[:10] or None
-    return None
-
-
-def json_text(value: Any, space: Any = 0) -> str | None:
-    """``JSON.stringify(value, null, space)`` for liquid values (``None`` for undefined)."""
-    return _stringify_json(value, _gap(space), "")
-
-
-def _stringify_json(value: Any, indent: str | None, current: str) -> str | None:
-    if isinstance(value, str):
-        return _json_string(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int | float):
-        if isinstance(value, float) and (value != value or math.isinf(value)):
-            return "null"
-        return number_to_string(value)
-    if value is UNDEFINED:
-        return None
-    inner = current + (indent or "")
+def _json_value(value: Any) -> Any:
+    """A Liquid value as the JSON value ``JSON.stringify`` sees: a drop has no own properties."""
+    if isinstance(value, str) and not value.isascii():
+        return from_utf16_units(value)  # template strings are UTF-16 code units
+    if value is None or value is UNDEFINED or isinstance(value, str | bool | int | float):
+        return value
     if isinstance(value, list | tuple):
-        items = [_stringify_json(item, indent, inner) or "null" for item in value]
-        if not items:
-            return "[]"
-        if indent is None:
-            return "[" + ",".join(items) + "]"
-        return "[\n" + inner + f",\n{inner}".join(items) + "\n" + current + "]"
+        return [_json_value(item) for item in value]
     if isinstance(value, dict):
-        parts = []
-        for key in object_keys(value):
-            text = _stringify_json(value[key], indent, inner)
-            if text is not None:
-                separator = ": " if indent is not None else ":"
-                parts.append(_json_string(key if isinstance(key, str) else to_string(key)) + separator + text)
-        if not parts:
-            return "{}"
-        if indent is None:
-            return "{" + ",".join(parts) + "}"
-        return "{\n" + inner + f",\n{inner}".join(parts) + "\n" + current + "}"
+        return {key: _json_value(item) for key, item in value.items()}
     if isinstance(value, Drop | BlockDrop):
-        return "{}"
-    return None
+        return {}
+    return UNDEFINED
 
 
 # --- dates -----------------------------------------------------------------------------------
