@@ -686,7 +686,7 @@ def test_kill_9_at_random_moments_then_the_same_command_delivers_everything(
         )
     elapsed = time.monotonic() - started
     print(f"{len(trials)} trials in {elapsed:.1f}s")
-    assert elapsed < 90
+    assert elapsed < 180  # ~75 s on an idle 2-core machine; a hang would take far longer
 
 
 @pytest.mark.slow
