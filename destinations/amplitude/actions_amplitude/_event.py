@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 from actions.js import UNDEFINED, truthy
@@ -124,12 +125,19 @@ def user_agent_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
+@lru_cache(maxsize=16)
+def _excluded(controls: tuple[str, ...]) -> frozenset[str]:
+    """Control and revenue keys as one set: split_payload tests every payload key against it."""
+    return frozenset(controls) | frozenset(REVENUE_KEYS)
+
+
 def split_payload(payload: Mapping[str, Any], controls: Collection[str]) -> dict[str, Any]:
     """The payload fields to copy into the event: everything but revenue and control fields.
 
     ``user_properties`` is copied, since building the event may add operations to it.
     """
-    properties = {k: v for k, v in payload.items() if k not in controls and k not in REVENUE_KEYS}
+    excluded = _excluded(tuple(controls))
+    properties = {k: v for k, v in payload.items() if k not in excluded}
     if isinstance(properties.get("user_properties"), dict):
         properties["user_properties"] = dict(properties["user_properties"])
     return properties
@@ -174,8 +182,11 @@ def finish_event(
     Keys keep the reference's order: a property overriding a user-agent field stays in its place.
     """
     event = {k: v for k, v in leading.items() if k in allowed}
-    event.update((k, v) for k, v in properties.items() if k in allowed)
-    event = {k: v for k, v in event.items() if v is not UNDEFINED}
+    for key, value in properties.items():
+        if key in allowed:
+            event[key] = value
+    if UNDEFINED in event.values():  # an unfilled user-agent field (rare): one more pass
+        event = {k: v for k, v in event.items() if v is not UNDEFINED}
     if library is not None:
         event["library"] = library
     return event
