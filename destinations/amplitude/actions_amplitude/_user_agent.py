@@ -29,6 +29,23 @@ _JS_DOT: Final = f"[^{LINE_TERMINATORS}]"
 _Pattern = re.Pattern[str]
 
 
+class _Lazy:
+    """A pattern compiled (by :func:`_rx`) when first searched: there are hundreds of rules, and
+    compiling them all at import added ~30 ms to every start of ``actions``, parsing or not."""
+
+    __slots__ = ("_compiled", "_source")
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._compiled: _Pattern | None = None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = _rx(self._source)
+        return compiled.search(text)
+
+
 def _rx(pattern: str) -> _Pattern:
     """Compile a pattern with the reference's regex semantics: ASCII classes, JS `.`, case-insensitive.
 
@@ -98,7 +115,7 @@ _Value = str | int | _Group | None
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
-    pattern: _Pattern
+    pattern: _Lazy
     first: _Value = None  # browser name | OS name | device vendor
     second: _Value = None  # browser version | - | device model
     third: _Value = None  # - | - | device type
@@ -147,7 +164,7 @@ _VD: Final = r"([-\w.]+)"  # a version that may contain dashes
 
 
 def _b(pattern: str, name: _Value, version: _Value = None) -> _Rule:
-    return _Rule(_rx(pattern), name, version)
+    return _Rule(_Lazy(pattern), name, version)
 
 
 def _old_safari_version(build: str) -> str | None:
@@ -273,7 +290,7 @@ def _major(version: str | None) -> str | None:
 
 
 def _o(pattern: str, name: _Value = 1) -> _Rule:
-    return _Rule(_rx(pattern), name)
+    return _Rule(_Lazy(pattern), name)
 
 
 _MOBILE_OSES: Final = _tokens(
@@ -347,7 +364,7 @@ _END: Final = r"(?: bui|\))"
 
 
 def _d(pattern: str, vendor: _Value, model: _Value, type_: str | None) -> _Rule:
-    return _Rule(_rx(pattern), vendor, model, type_)
+    return _Rule(_Lazy(pattern), vendor, model, type_)
 
 
 def _vendor_rules(vendor: str, type_: str, *patterns: str, model: _Value = 1) -> tuple[_Rule, ...]:
