@@ -435,7 +435,8 @@ def _group_events(uploads: Sequence[EventUpload | IntegrationError], outcomes: _
         if isinstance(upload, IntegrationError):
             outcomes.fail(index, upload)
             continue
-        key = (upload.url, json_stringify(upload.options) or "")
+        options = upload.options
+        key = (upload.url, "" if options is None else json_stringify(options) or "")
         group = groups.get(key)
         if group is None:
             group = groups[key] = _Group(upload.url, upload.options)
