@@ -256,13 +256,7 @@ def _exact_json(value: object) -> str | None:
     """JSON.stringify by the exact writer alone (what json_stringify does when orjson is not used)."""
     from actions.js import _json
 
-    text = _json._stringify(value, _json._encode_str)
-    if text is not None and not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            text = _json._stringify(value, _json._encode_str_escaping_surrogates)
-    return text
+    return _json._exact_json(value)
 
 
 _JSON_FLOATS = st.one_of(

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 import orjson
 
+from ._objects import array_index
 from ._strings import from_utf16_units, to_utf16_units
 from ._values import UNDEFINED, number_to_string, to_string
 
@@ -16,21 +17,12 @@ __all__ = ["json_stringify", "object_keys"]
 
 _encode_str: Final[Callable[[str], str]] = json.encoder.encode_basestring
 _MAX_SAFE: Final = 2**53
-_MAX_INDEX: Final = 2**32 - 2
 
 
 def _encode_str_escaping_surrogates(s: str) -> str:
     # A surrogate pair written as two code points is the character it encodes, as in JavaScript.
     out = _encode_str(from_utf16_units(s))
     return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in out)
-
-
-def _array_index(key: str) -> int:
-    """The array index a property key denotes (JavaScript lists those keys first), or -1."""
-    if key.isdigit() and key.isascii() and (key == "0" or key[0] != "0"):
-        index = int(key)
-        return index if index <= _MAX_INDEX else -1
-    return -1
 
 
 # Object keys seen before: their JSON text with the colon, and their array index (or -1). Keys
@@ -43,12 +35,12 @@ def _key(key: Any, enc: Callable[[str], str]) -> tuple[str, int]:
     if type(key) is str and enc is _encode_str:
         known = _KEYS.get(key)
         if known is None:
-            known = (enc(key) + ":", _array_index(key))
+            known = (enc(key) + ":", array_index(key))
             if len(_KEYS) < _MAX_CACHED_KEYS:
                 _KEYS[key] = known
         return known
     text = key if isinstance(key, str) else to_string(key)
-    return enc(text) + ":", _array_index(text)
+    return enc(text) + ":", array_index(text)
 
 
 def _object(value: Mapping[Any, Any], enc: Callable[[str], str]) -> str:
@@ -114,12 +106,14 @@ def _stringify(value: Any, enc: Callable[[str], str]) -> str | None:
 
 def object_keys(obj: Mapping[Any, Any]) -> list[Any]:
     """``Object.keys(obj)``: integer-like keys in ascending order first, then the rest as inserted."""
-    keys = list(obj)
-    indexes = [key for key in keys if type(key) is str and _array_index(key) >= 0]
+    indexes: list[Any] = []
+    rest: list[Any] = []
+    for key in obj:
+        (indexes if type(key) is str and array_index(key) >= 0 else rest).append(key)
     if not indexes:
-        return keys
+        return rest
     indexes.sort(key=int)
-    return indexes + [key for key in keys if not (type(key) is str and _array_index(key) >= 0)]
+    return indexes + rest
 
 
 # orjson writes most JSON byte for byte as JSON.stringify does, several times faster. It refuses
@@ -186,6 +180,25 @@ def _pretty(value: Any, enc: Callable[[str], str], gap: str, current: str) -> st
     return _stringify(value, enc)
 
 
+def _exact_json(value: Any, gap: str | None = None) -> str | None:
+    """``JSON.stringify`` written in Python, indented by ``gap`` (``None``: compact).
+
+    Strings go through the standard library's encoder, which leaves lone surrogates raw; when the
+    text has one (it cannot be UTF-8), it is written again with them escaped, as JavaScript does.
+    """
+
+    def write(enc: Callable[[str], str]) -> str | None:
+        return _stringify(value, enc) if gap is None else _pretty(value, enc, gap, "")
+
+    text = write(_encode_str)
+    if text is not None and not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = write(_encode_str_escaping_surrogates)
+    return text
+
+
 def json_stringify(value: Any, space: Any = None) -> str | None:
     """``JSON.stringify(value, null, space)``: non-ASCII kept, lone surrogates escaped, keys in
     JavaScript's property order (integer-like keys first, ascending); compact without ``space``.
@@ -194,21 +207,8 @@ def json_stringify(value: Any, space: Any = None) -> str | None:
     Object keys that are undefined are dropped; undefined array items become ``null``.
     """
     gap = _gap(space)
-    if gap is not None:
-        text = _pretty(value, _encode_str, gap, "")
-        if text is not None and not text.isascii():
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                text = _pretty(value, _encode_str_escaping_surrogates, gap, "")
-        return text
-    text = _orjson(value)
-    if text is not None:
-        return text
-    text = _stringify(value, _encode_str)
-    if text is not None and not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            text = _stringify(value, _encode_str_escaping_surrogates)
-    return text
+    if gap is None:
+        text = _orjson(value)
+        if text is not None:
+            return text
+    return _exact_json(value, gap)

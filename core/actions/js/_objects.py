@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from ._strings import to_utf16_units, utf16_len
 from ._values import UNDEFINED, truthy
@@ -11,10 +11,15 @@ from ._values import UNDEFINED, truthy
 __all__ = ["array_index", "member", "spread"]
 
 
+_MAX_INDEX: Final = 2**32 - 2
+
+
 def array_index(key: str) -> int:
-    """The array index a property name denotes, or -1 (``"01"``, ``"-1"`` and ``"1.0"`` are not indexes)."""
+    """The array index a property name denotes, or -1 (``"01"``, ``"-1"``, ``"1.0"`` and names
+    beyond 2**32 - 2 are not indexes). Objects list such keys first, in ascending order."""
     if key.isdigit() and key.isascii() and (key == "0" or key[0] != "0"):
-        return int(key)
+        index = int(key)
+        return index if index <= _MAX_INDEX else -1
     return -1
 
 
