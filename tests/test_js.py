@@ -374,3 +374,11 @@ def test_json_stringify_indents_as_v8_does() -> None:
 def test_json_stringify_reads_a_surrogate_pair_as_its_character() -> None:
     assert json_stringify("\ud83d\ude00 and \ud800") == '"😀 and \\ud800"'
     assert json_stringify({"k": "\ud83d\ude00"}, 1) == '{\n "k": "😀"\n}'
+
+
+def test_integers_beyond_the_double_range_are_an_infinity_as_in_javascript() -> None:
+    assert to_string(10**400) == "Infinity" and to_string(-(10**400)) == "-Infinity"
+    assert json_stringify(10**400) == "null" and json_stringify({"a": [-(10**400), 2**53 + 1]}) == (
+        '{"a":[null,9007199254740992]}'
+    )
+    assert json_stringify([10**400], 1) == "[\n null\n]"

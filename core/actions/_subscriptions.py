@@ -655,17 +655,7 @@ def _token_value(token: _Token) -> ConditionValue:
 
 def _text(value: object) -> str:
     """``String(value)`` of a condition's value; an absent value is JavaScript's ``undefined``."""
-    if type(value) is int and not -_SAFE_INTEGER <= value <= _SAFE_INTEGER:
-        value = _int_as_double(value)  # to_string() cannot take an int beyond the double range
     return to_string(UNDEFINED if value is None else value)
-
-
-def _int_as_double(value: int) -> float:
-    """The double JavaScript holds for an integer: the nearest one, or an infinity beyond the range."""
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf if value > 0 else -math.inf
 
 
 _SAFE_INTEGER: Final = 2**53
@@ -769,7 +759,7 @@ def _number_test(compare: Callable[[float, float], bool], number: float) -> _Tes
         kind = type(actual)
         if kind is int:
             # JSON integers beyond 2**53 are rounded (beyond the double range, infinite) in JavaScript
-            return compare(actual if low <= actual <= high else _int_as_double(actual), number)
+            return compare(actual if low <= actual <= high else to_number(actual), number)
         return kind is float and compare(actual, number)
 
     return test

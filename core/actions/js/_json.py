@@ -11,7 +11,7 @@ import orjson
 
 from ._objects import array_index
 from ._strings import from_utf16_units, to_utf16_units
-from ._values import UNDEFINED, number_to_string, to_string
+from ._values import UNDEFINED, number_to_string, to_number, to_string
 
 __all__ = ["json_stringify", "object_keys"]
 
@@ -90,7 +90,9 @@ def _stringify(value: Any, enc: Callable[[str], str]) -> str | None:
     if value is False:
         return "false"
     if isinstance(value, int):
-        return number_to_string(value)
+        if -_MAX_SAFE <= value <= _MAX_SAFE:
+            return str(value)
+        value = to_number(value)  # the double JavaScript holds: rounded, or an infinity
     if isinstance(value, float):
         if value != value or math.isinf(value):
             return "null"

@@ -61,7 +61,7 @@ def number_to_string(x: float | int) -> str:
     if isinstance(x, int):
         if -_MAX_SAFE <= x <= _MAX_SAFE:
             return str(x)
-        x = float(x)
+        x = _as_double(x)
     if x != x:
         return "NaN"
     if math.isinf(x):
