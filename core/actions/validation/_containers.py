@@ -98,10 +98,7 @@ def object_steps(compiler: Compiler, schema: Mapping[str, Any], all_errors: bool
             result = child(value, ptr + segment, errs)
             if result is not value and (result := stored(value, result)) is not value:
                 if copy is None:
-                    copy = dict(data)
-                    if errs:
-                        _retarget(errs, data, copy)
-                    data = copy
+                    data = copy = _copy(data, errs)
                 copy[key] = result
             if not all_errors and len(errs) != before:
                 break
@@ -132,20 +129,15 @@ def object_steps(compiler: Compiler, schema: Mapping[str, Any], all_errors: bool
             return in_field_order(data, copy, ptr, errs)
         if changes:
             if copy is None:
-                copy = dict(data)
-                if errs:
-                    _retarget(errs, data, copy)
-                data = copy
+                data = copy = _copy(data, errs)
             for key, result in changes:
                 copy[key] = result
         return data
 
     def without_unknown(data: dict[str, Any], errs: list[RawError]) -> dict[str, Any]:
-        copy = dict(data)
+        copy = _copy(data, errs)
         for key in data.keys() - declared:
             del copy[key]
-        if errs:
-            _retarget(errs, data, copy)
         return copy
 
     if all_errors and max_props is None and min_props is None and extra_node is None:
@@ -185,10 +177,7 @@ def object_steps(compiler: Compiler, schema: Mapping[str, Any], all_errors: bool
                 result = extra_node(value, ptr + _pointer_segment(key), errs)
                 if result is not value and (result := stored(value, result)) is not value:
                     if copy is None:
-                        copy = dict(data)
-                        if errs:
-                            _retarget(errs, data, copy)
-                        data = copy
+                        data = copy = _copy(data, errs)
                     copy[key] = result
                 if not all_errors and len(errs) != before:
                     return data
@@ -197,6 +186,14 @@ def object_steps(compiler: Compiler, schema: Mapping[str, Any], all_errors: bool
         return in_field_order(data, copy, ptr, errs)
 
     return [object_step]
+
+
+def _copy(data: dict[str, Any], errs: list[RawError]) -> dict[str, Any]:
+    """A copy of ``data`` to change (the caller's object is never changed), errors retargeted."""
+    copy = dict(data)
+    if errs:
+        _retarget(errs, data, copy)
+    return copy
 
 
 def _retarget(errs: list[RawError], old: dict[str, Any], new: dict[str, Any]) -> None:
