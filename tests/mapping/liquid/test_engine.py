@@ -6,30 +6,11 @@ Every expected value here was produced by the reference (LiquidJS as configured 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from actions._clock import use_clock
 from actions._errors import MappingError
-from actions.mapping import transform, transform_batch
+from actions.mapping import transform_batch
 
-PAYLOAD = {
-    "properties": {
-        "name": "Ada Lovelace",
-        "n": 3,
-        "price": 9.5,
-        "list": ["a", "b", 1.0],
-        "nested": {"k": "v", "nil": "not a keyword here"},
-        "nil": None,
-        "when": "2024-03-05T10:20:30Z",
-    }
-}
-
-
-def render(template: str, payload: Any = None) -> Any:
-    with use_clock("2024-01-15T12:00:00Z"):
-        result = transform({"out": {"@liquid": template}}, PAYLOAD if payload is None else payload)
-    return result.get("out")
+from .helpers import render
 
 
 def failure(template: str) -> tuple[str, str]:

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from actions._clock import use_clock
 from actions._errors import MappingError
 from actions.mapping import transform
 from actions.mapping.liquid._engine import DISABLED_TAGS
 from actions.mapping.liquid._filters import DISABLED_FILTERS
 
-PAYLOAD = {
-    "properties": {
-        "name": "Ada Lovelace",
-        "n": 3,
-        "price": 9.5,
-        "list": ["a", "b", 1.0],
-        "nested": {"k": "v", "nil": "not a keyword here"},
-        "nil": None,
-        "when": "2024-03-05T10:20:30Z",
-    }
-}
-
-
-def render(template: str, payload: Any = None) -> Any:
-    return transform({"out": {"@liquid": template}}, PAYLOAD if payload is None else payload).get("out")
+from .helpers import render
 
 
 def failure(template: str) -> tuple[str, list[str]]:
@@ -145,8 +128,8 @@ def test_date_formats_with_liquidjs_strftime() -> None:
 
 
 def test_date_of_now_uses_the_injected_clock() -> None:
-    with use_clock("2030-05-05T05:05:05.555Z"):
-        assert render("{{ 'now' | date: '%Y-%m-%dT%H:%M:%S.%L' }}") == "2030-05-05T05:05:05.555"
+    now = "2030-05-05T05:05:05.555Z"
+    assert render("{{ 'now' | date: '%Y-%m-%dT%H:%M:%S.%L' }}", now=now) == "2030-05-05T05:05:05.555"
 
 
 def test_date_of_an_invalid_value_returns_it_unchanged() -> None:
