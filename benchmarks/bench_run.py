@@ -114,13 +114,13 @@ def start_emulator() -> tuple[subprocess.Popen[str], str]:
     return process, url
 
 
-def run_actions(workdir: Path, events: Path, url: str, extra: list[str]) -> dict[str, Any]:
+def actions_command(workdir: Path, events: Path, url: str, extra: list[str]) -> list[str]:
+    """``actions run amplitude`` over ``events`` against ``url``, its report in ``workdir``."""
     settings = workdir / "settings.json"
     settings.write_text(
         json.dumps({"apiKey": "bench-api-key", "secretKey": "bench-secret"}), encoding="utf-8"
     )
-    report = workdir / "report.json"
-    command = [
+    return [
         sys.executable,
         "-c",
         "from actions_cli import main; main()",
@@ -133,12 +133,17 @@ def run_actions(workdir: Path, events: Path, url: str, extra: list[str]) -> dict
         "--base-url",
         url,
         "--report",
-        str(report),
+        str(workdir / "report.json"),
         "--dead-letter",
         str(workdir / "dead-letters.ndjson"),
         "--quiet",
         *extra,
     ]
+
+
+def run_actions(workdir: Path, events: Path, url: str, extra: list[str]) -> dict[str, Any]:
+    report = workdir / "report.json"
+    command = actions_command(workdir, events, url, extra)
     started = time.perf_counter()
     process = subprocess.Popen(command)
     _, status, usage = os.wait4(process.pid, 0)

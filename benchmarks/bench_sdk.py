@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_run import write_events
+from bench_run import actions_command, write_events  # the same events and runs as bench_run.py
 
 SDK_REQUIREMENT = "amplitude-analytics==1.3.0"
 DEFAULT_SDK_VENV = Path.home() / ".cache" / "actions-benchmarks" / "amplitude-sdk"
@@ -149,30 +149,6 @@ def timed(command: list[str]) -> tuple[float, float, int]:
     return wall, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
 
 
-def actions_command(workdir: Path, events: Path, url: str, workers: int) -> list[str]:
-    settings = workdir / "settings.json"
-    credentials = {"apiKey": "bench-api-key", "secretKey": "bench-secret"}
-    settings.write_text(json.dumps(credentials), encoding="utf-8")
-    return [
-        sys.executable,
-        "-c",
-        "from actions_cli import main; main()",
-        "run",
-        "amplitude",
-        "--events",
-        str(events),
-        "--settings",
-        str(settings),
-        "--base-url",
-        url,
-        "--dead-letter",
-        str(workdir / "dead-letters.ndjson"),
-        "--quiet",
-        "--workers",
-        str(workers),
-    ]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
@@ -190,8 +166,8 @@ def main() -> None:
             "amplitude-analytics SDK": lambda url: [
                 str(sdk_python), str(workdir / "sdk.py"), str(events), url, str(args.sdk_batch)
             ],
-            "actions run": lambda url: actions_command(workdir, events, url, 1),
-            "actions run --workers 2": lambda url: actions_command(workdir, events, url, 2),
+            "actions run": lambda url: actions_command(workdir, events, url, ["--workers", "1"]),
+            "actions run --workers 2": lambda url: actions_command(workdir, events, url, ["--workers", "2"]),
         }
         results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in variants}
         order = list(variants)
@@ -199,8 +175,10 @@ def main() -> None:
             random.Random(round_number).shuffle(order)
             for name in order:
                 server, url = start_server()
-                wall, cpu, code = timed(variants[name](url))
-                received = stop_server(server)
+                try:
+                    wall, cpu, code = timed(variants[name](url))
+                finally:
+                    received = stop_server(server)
                 if code != 0 or received["events"] != args.events:
                     raise SystemExit(
                         f"{name}: exit {code}, the server received {received['events']:,} of {args.events:,}"
