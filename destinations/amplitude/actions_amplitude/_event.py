@@ -22,11 +22,15 @@ __all__ = [
     "PARSED_USER_AGENT_KEYS",
     "EventUpload",
     "apply_platform_rules",
+    "close_event",
+    "event_properties",
     "finish_event",
+    "leading_fields",
     "library_name",
     "min_id_length_options",
     "normalise_platform",
     "prepare_properties",
+    "sent_as_is",
     "split_payload",
     "user_agent_fields",
 ]
@@ -186,6 +190,90 @@ def finish_event(
         if key in allowed:
             event[key] = value
     if UNDEFINED in event.values():  # an unfilled user-agent field (rare): one more pass
+        event = {k: v for k, v in event.items() if v is not UNDEFINED}
+    if library is not None:
+        event["library"] = library
+    return event
+
+
+# --- The same rules in fewer passes ------------------------------------------------------------
+# Building an event through the functions above walks the payload and the event several times
+# (split, finish, the unfilled check) and parses client hints per event. The builders use these
+# instead; the functions above stay the specification, and a test checks that both agree.
+
+#: The parsed user-agent fields an event or identification sends (``device_type`` is never sent).
+_SENT_USER_AGENT_KEYS: Final = tuple(key for key in PARSED_USER_AGENT_KEYS if key in EVENT_KEYS)
+# Longer user agents are parsed (their parse is cached on a clipped text) but not kept here.
+_MAX_CACHED_USER_AGENT: Final = 512
+
+
+def sent_as_is(controls: Collection[str], allowed: frozenset[str] = EVENT_KEYS) -> frozenset[str]:
+    """The ``allowed`` keys a payload's value is sent for as it is: neither control nor revenue keys."""
+    return allowed - _excluded(tuple(controls))
+
+
+@lru_cache(maxsize=4096)
+def _sent_user_agent_fields(user_agent: str, model: str | None, version: str | None) -> dict[str, Any]:
+    # A shared dict: callers copy it. User agents repeat heavily in real traffic.
+    parsed = parse_user_agent_properties(user_agent, {"model": model, "platformVersion": version})
+    return {key: parsed.get(key, UNDEFINED) for key in _SENT_USER_AGENT_KEYS}
+
+
+def leading_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`user_agent_fields` less the keys :func:`finish_event` drops, cached by user agent."""
+    user_agent = payload.get("userAgent")
+    if payload.get("userAgentParsing") and isinstance(user_agent, str) and user_agent:
+        hints = payload.get("userAgentData")
+        model = version = None
+        if isinstance(hints, Mapping):
+            model, version = hints.get("model"), hints.get("platformVersion")
+        if (
+            (model is None or type(model) is str)
+            and (version is None or type(version) is str)
+            and len(user_agent) <= _MAX_CACHED_USER_AGENT
+        ):
+            fields = dict(_sent_user_agent_fields(user_agent, model, version))
+        else:
+            return {k: v for k, v in user_agent_fields(payload).items() if k in EVENT_KEYS}
+    else:
+        fields = {}
+    if payload.get("includeRawUserAgent") and user_agent is not None:
+        fields["user_agent"] = user_agent
+    return fields
+
+
+def event_properties(payload: Mapping[str, Any], sent: frozenset[str], *, merge_utm: bool) -> dict[str, Any]:
+    """:func:`prepare_properties` of the keys :func:`finish_event` keeps (``sent``: see :func:`sent_as_is`).
+
+    ``user_properties`` is the payload's own object: whatever changes it copies it first.
+    """
+    properties = {k: v for k, v in payload.items() if k in sent}
+    apply_platform_rules(properties, payload.get("library"))
+    raw_time = payload.get("time")
+    if raw_time is not None:
+        event_time = time_ms(raw_time)
+        if event_time is not None:
+            properties["time"] = event_time
+    raw_session = payload.get("session_id")
+    if raw_session is not None:
+        session = session_id_ms(raw_session)
+        if session is not None:
+            properties["session_id"] = session
+    if merge_utm:
+        merged = merge_utm_and_referrer(
+            properties.get("user_properties"),
+            payload.get("utm_properties"),
+            payload.get("referrer"),
+            traits_first=False,
+        )
+        if merged is not None:
+            properties["user_properties"] = merged
+    return properties
+
+
+def close_event(event: dict[str, Any], library: Any) -> dict[str, Any]:
+    """The end of :func:`finish_event` for an event of allowed keys only: unfilled fields out, library in."""
+    if UNDEFINED in event.values():
         event = {k: v for k, v in event.items() if v is not UNDEFINED}
     if library is not None:
         event["library"] = library
