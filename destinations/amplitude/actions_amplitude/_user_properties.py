@@ -57,9 +57,13 @@ def compact(value: object) -> bool:
     >>> compact({"initial_referrer": ""})
     False
     """
-    if value is None or not isinstance(value, Mapping):
+    if type(value) is not dict and (value is None or not isinstance(value, Mapping)):
         return False
-    return any(not (isinstance(v, str) and v == "") for v in value.values())
+    # A loop rather than any(): this runs three times per logEventV2 event.
+    for item in value.values():  # noqa: SIM110
+        if item != "" or not isinstance(item, str):
+            return True
+    return False
 
 
 def merge_utm_and_referrer(
