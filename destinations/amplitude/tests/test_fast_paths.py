@@ -226,3 +226,34 @@ def test_builders_build_what_the_general_functions_specify(payload: dict[str, An
         _same(build(payload, SETTINGS).events, upload.events)  # again, from the caches
     _same(build_identification(payload), reference_identification(payload))
     assert payload == before  # building changes nothing in the payload
+
+
+_NULL_PRODUCT = {"price": 0, "revenue": 0, "quantity": 0, "productId": "", "revenueType": ""}
+
+
+def reference_is_empty_product(product: object) -> bool:
+    if product is None:
+        return True
+    if not isinstance(product, Mapping) or any(key not in product for key in _NULL_PRODUCT):
+        return False
+    return all(
+        (value == "" if isinstance(_NULL_PRODUCT[key], str) else value == 0 and type(value) in (int, float))
+        if key in _NULL_PRODUCT
+        else value is None
+        for key, value in product.items()
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        _PRODUCT,
+        _VALUE,
+        st.fixed_dictionaries(
+            {key: st.sampled_from([zero, 1, "", None, False]) for key, zero in _NULL_PRODUCT.items()},
+            optional={"name": st.sampled_from([None, "x"])},
+        ),
+    )
+)
+def test_empty_products_are_what_the_rule_says(product: object) -> None:
+    assert is_empty_product(product) == reference_is_empty_product(product)
