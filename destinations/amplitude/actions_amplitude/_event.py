@@ -21,9 +21,9 @@ __all__ = [
     "LOG_EVENT_CONTROLS",
     "PARSED_USER_AGENT_KEYS",
     "EventUpload",
+    "add_properties",
     "apply_platform_rules",
     "close_event",
-    "event_properties",
     "finish_event",
     "leading_fields",
     "library_name",
@@ -252,33 +252,38 @@ def leading_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def event_properties(payload: Mapping[str, Any], sent: frozenset[str], *, merge_utm: bool) -> dict[str, Any]:
-    """:func:`prepare_properties` of the keys :func:`finish_event` keeps (``sent``: see :func:`sent_as_is`).
+def add_properties(
+    event: dict[str, Any], payload: Mapping[str, Any], sent: frozenset[str], *, merge_utm: bool
+) -> None:
+    """Add :func:`prepare_properties` of the keys :func:`finish_event` keeps (``sent``: see
+    :func:`sent_as_is`) to ``event``, which holds at most user-agent fields: as finish_event
+    merges them, a property given a user-agent field's key takes its place.
 
     ``user_properties`` is the payload's own object: whatever changes it copies it first.
     """
-    properties = {k: v for k, v in payload.items() if k in sent}
-    apply_platform_rules(properties, payload.get("library"))
+    for key, value in payload.items():
+        if key in sent:
+            event[key] = value
+    apply_platform_rules(event, payload.get("library"))
     raw_time = payload.get("time")
     if raw_time is not None:
         event_time = time_ms(raw_time)
         if event_time is not None:
-            properties["time"] = event_time
+            event["time"] = event_time
     raw_session = payload.get("session_id")
     if raw_session is not None:
         session = session_id_ms(raw_session)
         if session is not None:
-            properties["session_id"] = session
+            event["session_id"] = session
     if merge_utm:
         merged = merge_utm_and_referrer(
-            properties.get("user_properties"),
+            event.get("user_properties"),
             payload.get("utm_properties"),
             payload.get("referrer"),
             traits_first=False,
         )
         if merged is not None:
-            properties["user_properties"] = merged
-    return properties
+            event["user_properties"] = merged
 
 
 def close_event(event: dict[str, Any], library: Any) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from ._endpoints import endpoint_for
 from ._event import (
     LOG_EVENT_CONTROLS,
     EventUpload,
+    add_properties,
     close_event,
-    event_properties,
     leading_fields,
     library_name,
     min_id_length_options,
@@ -43,7 +43,7 @@ def events_url(payload: Mapping[str, Any], settings: AmplitudeSettings) -> str:
 def build_upload(payload: Mapping[str, Any], settings: AmplitudeSettings) -> EventUpload:
     """The Amplitude event for a logEvent payload, its URL and its request options."""
     event = leading_fields(payload)
-    event.update(event_properties(payload, _SENT, merge_utm=True))
+    add_properties(event, payload, _SENT, merge_utm=True)
     event = close_event(event, library_name(payload.get("library2")))
     return EventUpload(
         events_url(payload, settings), [event], min_id_length_options(payload.get("min_id_length"))

@@ -13,8 +13,8 @@ from ._batch import upload_batch
 from ._event import (
     LOG_EVENT_CONTROLS,
     EventUpload,
+    add_properties,
     close_event,
-    event_properties,
     leading_fields,
     library_name,
     min_id_length_options,
@@ -32,10 +32,9 @@ _SENT: Final = sent_as_is(_CONTROLS)
 
 def build_upload(payload: Mapping[str, Any], settings: AmplitudeSettings) -> EventUpload:
     """The Amplitude event for a logEventV2 payload, its URL and its request options."""
-    properties = event_properties(payload, _SENT, merge_utm=False)
-    apply_operation_fields(properties, payload)
     event = leading_fields(payload)
-    event.update(properties)  # a property given a user-agent field's key takes its place
+    add_properties(event, payload, _SENT, merge_utm=False)
+    apply_operation_fields(event, payload)
     event = close_event(event, library_name(payload.get("library2")))
     return EventUpload(
         events_url(payload, settings), [event], min_id_length_options(payload.get("min_id_length"))

@@ -14,8 +14,8 @@ from ._batch import HTTPAPI_MAX_BYTES, upload_batch
 from ._event import (
     LOG_EVENT_CONTROLS,
     EventUpload,
+    add_properties,
     close_event,
-    event_properties,
     leading_fields,
     library_name,
     min_id_length_options,
@@ -64,7 +64,8 @@ def build_upload(payload: Mapping[str, Any], settings: AmplitudeSettings) -> Eve
     With Track Revenue Per Product on (and products present), revenue is reported on the product
     events instead of the order event. ``null`` products are skipped.
     """
-    properties = event_properties(payload, _SENT, merge_utm=True)
+    properties: dict[str, Any] = {}
+    add_properties(properties, payload, _SENT, merge_utm=True)
     library = library_name(payload.get("library2"))
     products = [
         p for p in payload.get("products") or () if not is_empty_product(p) and isinstance(p, Mapping)
