@@ -9,13 +9,16 @@ logEventV2 payload and of a logPurchase payload with three products, and ``perfo
 end against an in-process transport that accepts everything (so the numbers are the plugin's own
 cost: event building, serialisation, request packing, response reading), for logEventV2,
 logPurchase and identifyUser (identifications sent as one URL-encoded form per request). Also the cost of
-preparing a payload (mapping + validation), which the runtime pays before any action code runs.
+preparing a payload (mapping + validation), which the runtime pays before any action code runs,
+and the CPU time per payload (median of 5 runs; CPU rather than wall time, as the machine may be
+shared) of building alone and of building plus each event's JSON (``sized_json``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import time
 from collections.abc import Callable
 
@@ -24,6 +27,8 @@ from actions import use_clock
 from actions.runtime import HttpSession
 from actions.testing import make_event
 from actions_amplitude import destination
+from actions_amplitude._batch import sized_json
+from actions_amplitude.identify_user import build_identification
 from actions_amplitude.log_event_v2 import build_upload as build_v2
 from actions_amplitude.log_purchase import build_upload as build_purchase
 
@@ -35,6 +40,17 @@ def _rate(label: str, count: int, run: Callable[[], object]) -> None:
     run()
     elapsed = time.perf_counter() - start
     print(f"{label:<52} {count / elapsed:>12,.0f} /s   ({elapsed * 1000:,.0f} ms for {count:,})")
+
+
+def _cpu_us(label: str, count: int, run: Callable[[], object], repeat: int = 5) -> None:
+    """CPU time (not wall time: the machine may be shared) per payload, median of ``repeat`` runs."""
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        run()
+        times.append(time.process_time() - start)
+    spread = f"{min(times) / count * 1e6:.2f}..{max(times) / count * 1e6:.2f}"
+    print(f"{label:<52} {statistics.median(times) / count * 1e6:>9.2f} µs CPU/payload  ({spread})")
 
 
 def main() -> None:
@@ -83,6 +99,23 @@ def main() -> None:
     _rate("build logEventV2 event", count, lambda: [build_v2(p, SETTINGS) for p in prepared])
     _rate("build logPurchase events (order + 3 products)", count,
           lambda: [build_purchase(p, SETTINGS) for p in prepared_orders])  # fmt: skip
+
+    def v2_json() -> None:
+        for p in prepared:
+            for event in build_v2(p, SETTINGS).events:
+                sized_json(event)
+
+    def purchase_json() -> None:
+        for p in prepared_orders:
+            for event in build_purchase(p, SETTINGS).events:
+                sized_json(event)
+
+    _cpu_us("build logEventV2 event", count, lambda: [build_v2(p, SETTINGS) for p in prepared])
+    _cpu_us("build logEventV2 event + sized_json", count, v2_json)
+    _cpu_us("build logPurchase events", count, lambda: [build_purchase(p, SETTINGS) for p in prepared_orders])
+    _cpu_us("build logPurchase events + sized_json", count, purchase_json)
+    _cpu_us("build identifyUser identification", count,
+            lambda: [build_identification(p) for p in prepared_identifies])  # fmt: skip
 
     requests = 0
 

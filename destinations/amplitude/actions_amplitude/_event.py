@@ -21,12 +21,16 @@ __all__ = [
     "LOG_EVENT_CONTROLS",
     "PARSED_USER_AGENT_KEYS",
     "EventUpload",
+    "add_properties",
     "apply_platform_rules",
+    "close_event",
     "finish_event",
+    "leading_fields",
     "library_name",
     "min_id_length_options",
     "normalise_platform",
     "prepare_properties",
+    "sent_as_is",
     "split_payload",
     "user_agent_fields",
 ]
@@ -84,26 +88,36 @@ def normalise_platform(platform: str) -> str:
     return _ANDROID.sub("Android", _IOS.sub("iOS", platform, count=1), count=1)
 
 
+# Platforms are a handful of names ("Web", "iOS", "android"): two regex substitutions each time
+# cost more than the rest of the platform rules.
+_normalised_platform: Final = lru_cache(maxsize=256)(normalise_platform)
+
+
 def apply_platform_rules(properties: dict[str, Any], library: object) -> None:
     """Normalise ``platform``, and call analytics.js events without a platform ``Web``."""
     platform = properties.get("platform")
-    if isinstance(platform, str) and platform:
-        properties["platform"] = normalise_platform(platform)
-    if library == "analytics.js" and not truthy(properties.get("platform")):
+    if platform is not None and isinstance(platform, str) and platform:
+        platform = properties["platform"] = (
+            _normalised_platform(platform) if len(platform) <= 64 else normalise_platform(platform)
+        )
+    if library == "analytics.js" and not truthy(platform):
         properties["platform"] = "Web"
 
 
 def library_name(library_settings: object) -> Any:
     """The ``library`` to send: the mapped name under ``use_mapping`` (``None`` if unmapped), else
     ``segment``."""
-    if isinstance(library_settings, Mapping) and library_settings.get("behavior") == "use_mapping":
+    if (
+        (type(library_settings) is dict or isinstance(library_settings, Mapping))
+        and library_settings.get("behavior") == "use_mapping"
+    ):
         return library_settings.get("mapping")
     return "segment"
 
 
 def min_id_length_options(value: object) -> dict[str, Any] | None:
     """``{"min_id_length": n}`` for a positive ``n``; ``None`` (Amplitude's default of 5) otherwise."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+    if value is not None and isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return {"min_id_length": value}
     return None
 
@@ -186,6 +200,95 @@ def finish_event(
         if key in allowed:
             event[key] = value
     if UNDEFINED in event.values():  # an unfilled user-agent field (rare): one more pass
+        event = {k: v for k, v in event.items() if v is not UNDEFINED}
+    if library is not None:
+        event["library"] = library
+    return event
+
+
+# --- The same rules in fewer passes ------------------------------------------------------------
+# Building an event through the functions above walks the payload and the event several times
+# (split, finish, the unfilled check) and parses client hints per event. The builders use these
+# instead; the functions above stay the specification, and a test checks that both agree.
+
+#: The parsed user-agent fields an event or identification sends (``device_type`` is never sent).
+_SENT_USER_AGENT_KEYS: Final = tuple(key for key in PARSED_USER_AGENT_KEYS if key in EVENT_KEYS)
+# Longer user agents are parsed (their parse is cached on a clipped text) but not kept here.
+_MAX_CACHED_USER_AGENT: Final = 512
+
+
+def sent_as_is(controls: Collection[str], allowed: frozenset[str] = EVENT_KEYS) -> frozenset[str]:
+    """The ``allowed`` keys a payload's value is sent for as it is: neither control nor revenue keys."""
+    return allowed - _excluded(tuple(controls))
+
+
+@lru_cache(maxsize=4096)
+def _sent_user_agent_fields(user_agent: str, model: str | None, version: str | None) -> dict[str, Any]:
+    # A shared dict: callers copy it. User agents repeat heavily in real traffic.
+    parsed = parse_user_agent_properties(user_agent, {"model": model, "platformVersion": version})
+    return {key: parsed.get(key, UNDEFINED) for key in _SENT_USER_AGENT_KEYS}
+
+
+def leading_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`user_agent_fields` less the keys :func:`finish_event` drops, cached by user agent."""
+    user_agent = payload.get("userAgent")
+    if payload.get("userAgentParsing") and isinstance(user_agent, str) and user_agent:
+        hints = payload.get("userAgentData")
+        model = version = None
+        if type(hints) is dict or (hints is not None and isinstance(hints, Mapping)):
+            model, version = hints.get("model"), hints.get("platformVersion")
+        if (
+            (model is None or type(model) is str)
+            and (version is None or type(version) is str)
+            and len(user_agent) <= _MAX_CACHED_USER_AGENT
+        ):
+            fields = dict(_sent_user_agent_fields(user_agent, model, version))
+        else:
+            return {k: v for k, v in user_agent_fields(payload).items() if k in EVENT_KEYS}
+    else:
+        fields = {}
+    if payload.get("includeRawUserAgent") and user_agent is not None:
+        fields["user_agent"] = user_agent
+    return fields
+
+
+def add_properties(
+    event: dict[str, Any], payload: Mapping[str, Any], sent: frozenset[str], *, merge_utm: bool
+) -> None:
+    """Add :func:`prepare_properties` of the keys :func:`finish_event` keeps (``sent``: see
+    :func:`sent_as_is`) to ``event``, which holds at most user-agent fields: as finish_event
+    merges them, a property given a user-agent field's key takes its place.
+
+    ``user_properties`` is the payload's own object: whatever changes it copies it first.
+    """
+    for key, value in payload.items():
+        if key in sent:
+            event[key] = value
+    apply_platform_rules(event, payload.get("library"))
+    raw_time = payload.get("time")
+    if raw_time is not None:
+        event_time = time_ms(raw_time)
+        if event_time is not None:
+            event["time"] = event_time
+    raw_session = payload.get("session_id")
+    if raw_session is not None:
+        session = session_id_ms(raw_session)
+        if session is not None:
+            event["session_id"] = session
+    if merge_utm:
+        merged = merge_utm_and_referrer(
+            event.get("user_properties"),
+            payload.get("utm_properties"),
+            payload.get("referrer"),
+            traits_first=False,
+        )
+        if merged is not None:
+            event["user_properties"] = merged
+
+
+def close_event(event: dict[str, Any], library: Any) -> dict[str, Any]:
+    """The end of :func:`finish_event` for an event of allowed keys only: unfilled fields out, library in."""
+    if UNDEFINED in event.values():
         event = {k: v for k, v in event.items() if v is not UNDEFINED}
     if library is not None:
         event["library"] = library

@@ -60,6 +60,7 @@ def revenue_properties(source: Mapping[str, Any]) -> dict[str, Any]:
 #: What validation makes of a ``null`` products entry: the default item shape resolves every
 #: product field to ``null``, and each is then coerced to its type's zero value.
 _NULL_PRODUCT: Final = {"price": 0, "revenue": 0, "quantity": 0, "productId": "", "revenueType": ""}
+_NULL_KEYS: Final = _NULL_PRODUCT.keys()
 
 
 def _is_coerced_null(value: object, zero: object) -> bool:
@@ -77,7 +78,9 @@ def is_empty_product(product: object) -> bool:
     """
     if product is None:
         return True
-    if not isinstance(product, Mapping) or any(key not in product for key in _NULL_PRODUCT):
+    # Most products lack some product field: one set comparison says so (for every product of
+    # every order).
+    if not (type(product) is dict or isinstance(product, Mapping)) or not product.keys() >= _NULL_KEYS:
         return False
     return all(
         _is_coerced_null(value, _NULL_PRODUCT[key]) if key in _NULL_PRODUCT else value is None

@@ -57,9 +57,13 @@ def compact(value: object) -> bool:
     >>> compact({"initial_referrer": ""})
     False
     """
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and (value is None or not isinstance(value, Mapping)):
         return False
-    return any(not (isinstance(v, str) and v == "") for v in value.values())
+    # A loop rather than any(): this runs three times per logEventV2 event.
+    for item in value.values():  # noqa: SIM110
+        if item != "" or not isinstance(item, str):
+            return True
+    return False
 
 
 def merge_utm_and_referrer(
@@ -93,12 +97,13 @@ def apply_operation_fields(event: dict[str, Any], fields: Mapping[str, Any]) -> 
     Each non-empty field (see :func:`compact`) replaces the operation of the same name already in
     the user properties; the object is sent whole, ``""`` values included.
     """
+    user_properties: dict[str, Any] | None = None
     for field_key, operation in _OPERATION_FIELDS:
         value = fields.get(field_key)
         if not compact(value):
             continue
-        user_properties = event.get("user_properties")
-        if not isinstance(user_properties, dict):
-            user_properties = {}
+        if user_properties is None:  # copied: the event's may be the payload's own object
+            existing = event.get("user_properties")
+            user_properties = dict(existing) if isinstance(existing, dict) else {}
             event["user_properties"] = user_properties
         user_properties[operation] = value

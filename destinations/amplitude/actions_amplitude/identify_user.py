@@ -15,10 +15,10 @@ from ._endpoints import endpoint_for
 from ._event import (
     IDENTIFY_KEYS,
     apply_platform_rules,
-    finish_event,
+    close_event,
+    leading_fields,
     min_id_length_options,
-    split_payload,
-    user_agent_fields,
+    sent_as_is,
 )
 from ._settings import AmplitudeSettings, secret_value
 from ._user_properties import merge_utm_and_referrer
@@ -31,6 +31,7 @@ _CONTROLS: Final = (
     "utm_properties", "referrer", "userAgent", "userAgentParsing", "includeRawUserAgent", "userAgentData",
     "min_id_length", "library",
 )  # fmt: skip
+_SENT: Final = sent_as_is(_CONTROLS, IDENTIFY_KEYS)
 
 
 def build_identification(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,7 +39,7 @@ def build_identification(payload: Mapping[str, Any]) -> dict[str, Any]:
 
     UTM and referrer operations are merged after the mapped user properties, so they win.
     """
-    properties = split_payload(payload, _CONTROLS)
+    properties = {k: v for k, v in payload.items() if k in _SENT}
     apply_platform_rules(properties, payload.get("library"))
     merged = merge_utm_and_referrer(
         properties.get("user_properties"),
@@ -48,7 +49,9 @@ def build_identification(payload: Mapping[str, Any]) -> dict[str, Any]:
     )
     if merged is not None:
         properties["user_properties"] = merged
-    return finish_event(user_agent_fields(payload), properties, IDENTIFY_LIBRARY, IDENTIFY_KEYS)
+    identification = leading_fields(payload)
+    identification.update(properties)
+    return close_event(identification, IDENTIFY_LIBRARY)
 
 
 def options_json(min_id_length: object) -> str | None:

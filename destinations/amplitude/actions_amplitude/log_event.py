@@ -14,11 +14,12 @@ from ._endpoints import endpoint_for
 from ._event import (
     LOG_EVENT_CONTROLS,
     EventUpload,
-    finish_event,
+    add_properties,
+    close_event,
+    leading_fields,
     library_name,
     min_id_length_options,
-    prepare_properties,
-    user_agent_fields,
+    sent_as_is,
 )
 from ._settings import AmplitudeSettings, secret_value
 
@@ -31,6 +32,7 @@ BATCHING: Final = Batching(
 #: Fields that configure the upload and are not part of the event (``products`` is only shown
 #: for parity with the reference's field list; Log Event never sends it).
 _CONTROLS: Final = (*LOG_EVENT_CONTROLS, "products", "use_batch_endpoint")
+_SENT: Final = sent_as_is(_CONTROLS)
 
 
 def events_url(payload: Mapping[str, Any], settings: AmplitudeSettings) -> str:
@@ -40,8 +42,9 @@ def events_url(payload: Mapping[str, Any], settings: AmplitudeSettings) -> str:
 
 def build_upload(payload: Mapping[str, Any], settings: AmplitudeSettings) -> EventUpload:
     """The Amplitude event for a logEvent payload, its URL and its request options."""
-    properties = prepare_properties(payload, _CONTROLS, merge_utm=True)
-    event = finish_event(user_agent_fields(payload), properties, library_name(payload.get("library2")))
+    event = leading_fields(payload)
+    add_properties(event, payload, _SENT, merge_utm=True)
+    event = close_event(event, library_name(payload.get("library2")))
     return EventUpload(
         events_url(payload, settings), [event], min_id_length_options(payload.get("min_id_length"))
     )

@@ -13,11 +13,12 @@ from ._batch import upload_batch
 from ._event import (
     LOG_EVENT_CONTROLS,
     EventUpload,
-    finish_event,
+    add_properties,
+    close_event,
+    leading_fields,
     library_name,
     min_id_length_options,
-    prepare_properties,
-    user_agent_fields,
+    sent_as_is,
 )
 from ._settings import AmplitudeSettings
 from ._user_properties import apply_operation_fields
@@ -26,13 +27,15 @@ from .log_event import BATCHING, events_url, send_upload
 __all__ = ["action", "build_upload"]
 
 _CONTROLS: Final = (*LOG_EVENT_CONTROLS, "products", "use_batch_endpoint", "setOnce", "setAlways", "add")
+_SENT: Final = sent_as_is(_CONTROLS)
 
 
 def build_upload(payload: Mapping[str, Any], settings: AmplitudeSettings) -> EventUpload:
     """The Amplitude event for a logEventV2 payload, its URL and its request options."""
-    properties = prepare_properties(payload, _CONTROLS, merge_utm=False)
-    apply_operation_fields(properties, payload)
-    event = finish_event(user_agent_fields(payload), properties, library_name(payload.get("library2")))
+    event = leading_fields(payload)
+    add_properties(event, payload, _SENT, merge_utm=False)
+    apply_operation_fields(event, payload)
+    event = close_event(event, library_name(payload.get("library2")))
     return EventUpload(
         events_url(payload, settings), [event], min_id_length_options(payload.get("min_id_length"))
     )

@@ -12,14 +12,14 @@ from actions import Action, Batching, BatchInput, BatchResult, ExecuteInput, Fie
 from . import _fields
 from ._batch import HTTPAPI_MAX_BYTES, upload_batch
 from ._event import (
-    EVENT_KEYS,
     LOG_EVENT_CONTROLS,
     EventUpload,
-    finish_event,
+    add_properties,
+    close_event,
+    leading_fields,
     library_name,
     min_id_length_options,
-    prepare_properties,
-    user_agent_fields,
+    sent_as_is,
 )
 from ._revenue import is_empty_product, revenue_properties
 from ._settings import AmplitudeSettings
@@ -33,6 +33,7 @@ BATCHING: Final = Batching(
     max_events=200, max_bytes=HTTPAPI_MAX_BYTES, keys=("use_batch_endpoint", "min_id_length")
 )
 _CONTROLS: Final = (*LOG_EVENT_CONTROLS, "products", "trackRevenuePerProduct", "use_batch_endpoint")
+_SENT: Final = sent_as_is(_CONTROLS)
 
 
 def _product_event(
@@ -54,7 +55,7 @@ def _product_event(
         event["insert_id"] = f"{insert_id}-{position}"
     else:
         event.pop("insert_id", None)
-    return finish_event({}, event, library)
+    return close_event(event, library)
 
 
 def build_upload(payload: Mapping[str, Any], settings: AmplitudeSettings) -> EventUpload:
@@ -63,16 +64,18 @@ def build_upload(payload: Mapping[str, Any], settings: AmplitudeSettings) -> Eve
     With Track Revenue Per Product on (and products present), revenue is reported on the product
     events instead of the order event. ``null`` products are skipped.
     """
-    properties = prepare_properties(payload, _CONTROLS, merge_utm=True)
+    properties: dict[str, Any] = {}
+    add_properties(properties, payload, _SENT, merge_utm=True)
     library = library_name(payload.get("library2"))
     products = [
         p for p in payload.get("products") or () if not is_empty_product(p) and isinstance(p, Mapping)
     ]
     per_product_revenue = bool(payload.get("trackRevenuePerProduct"))
-    order = dict(properties)
+    order = leading_fields(payload)
+    order.update(properties)
     if not (per_product_revenue and products):
         order.update(revenue_properties(payload))
-    events = [finish_event(user_agent_fields(payload), order, library, EVENT_KEYS)]
+    events = [close_event(order, library)]
     for product in products:
         events.append(_product_event(properties, product, per_product_revenue, len(events) + 1, library))
     return EventUpload(
