@@ -72,6 +72,28 @@ def test_mappings_holding_non_json_values_still_work_uncached() -> None:
     assert transform({"v": marker, "u": {"@path": "$.x"}}, {"x": 1}) == {"v": marker, "u": 1}
 
 
+def test_null_and_nan_are_cached_apart() -> None:
+    # orjson writes NaN as null: such mappings are keyed with marshal instead.
+    assert transform({"v": None}) == {"v": None}
+    result = transform({"v": float("nan")})["v"]
+    assert result != result
+    assert transform({"v": None}) == {"v": None}
+
+
+def test_a_mapping_alternating_with_another_keeps_its_own_program() -> None:
+    first, second = {"v": {"@path": "$.a"}}, {"v": {"@path": "$.b"}}
+    for _ in range(3):
+        assert transform(first, {"a": 1, "b": 2}) == {"v": 1}
+        assert transform(second, {"a": 1, "b": 2}) == {"v": 2}
+
+
+def test_tuples_in_a_mapping_resolve_as_lists_do() -> None:
+    as_list = {"v": {"@arrayPath": ["$.items", {"n": {"@path": "$.id"}}]}, "w": [1, {"@path": "$.x"}]}
+    as_tuple = {"v": {"@arrayPath": ("$.items", {"n": {"@path": "$.id"}})}, "w": (1, {"@path": "$.x"})}
+    payload = {"items": [{"id": 1}, {"id": 2}], "x": "y"}
+    assert transform(as_tuple, payload) == transform(as_list, payload) == build_program(as_tuple).run(payload)
+
+
 def test_the_cache_is_bounded() -> None:
     clear_cache()
     for index in range(600):
