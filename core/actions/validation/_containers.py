@@ -20,7 +20,7 @@ from ._vocabulary import always_valid
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Compiler", "array_steps", "object_steps"]
+__all__ = ["Compiler", "array_steps", "object_steps", "quiet_object_tables"]
 
 
 class Compiler(Protocol):
@@ -186,6 +186,27 @@ def object_steps(compiler: Compiler, schema: Mapping[str, Any], all_errors: bool
         return in_field_order(data, copy, ptr, errs)
 
     return [object_step]
+
+
+def quiet_object_tables(
+    compiler: Compiler, schema: Mapping[str, Any]
+) -> tuple[tuple[str, ...], frozenset[str] | None, dict[str, frozenset[type]]] | None:
+    """What tells, in one scan, that the common object step leaves an object as it is, error-free.
+
+    ``(required, declared or None when unknown keys stay, fast types by key)``, or ``None`` when
+    the object keywords are not the common shape. The object is left as it is when every
+    required key is present, no key is unknown (if unknown keys go) and every validated value
+    is of one of its fast types.
+    """
+    if schema.get("maxProperties") is not None or schema.get("minProperties") is not None:
+        return None
+    additional = schema.get("additionalProperties")
+    if additional is not None and additional is not False and not always_valid(additional):
+        return None
+    properties: Mapping[str, Any] = schema.get("properties") or {}
+    fast_by_key = {key: compiler.fast_types(sub) for key, sub in properties.items() if not always_valid(sub)}
+    declared = frozenset(properties) if additional is False else None
+    return tuple(schema.get("required") or ()), declared, fast_by_key
 
 
 def _copy(data: dict[str, Any], errs: list[RawError]) -> dict[str, Any]:

@@ -70,6 +70,10 @@ def compile_fused_clean(compiler: Compiler, schema: Any) -> FusedClean | None:
         for key, sub in properties.items()
         if not always_valid(sub)
     }
+    # A "number" whose node leaves ints alone (no number keywords) leaves finite floats alone too.
+    finite_floats = frozenset(
+        key for key, (_, fast, _) in checks.items() if int in fast and "number" in typed.get(key, ())
+    )
     declared = frozenset(properties)
     needed = tuple(required)
 
@@ -102,7 +106,11 @@ def compile_fused_clean(compiler: Compiler, schema: Any) -> FusedClean | None:
             if key in array_keys and value is not None and type(value) is not list:
                 value = [value]
             check = checks.get(key)
-            if check is not None and type(value) not in check[1]:
+            if (
+                check is not None
+                and type(value) not in check[1]
+                and not (type(value) is float and value - value == 0.0 and key in finite_floats)
+            ):
                 value = stored(value, check[2](value, check[0], errs))
             out[key] = value
         if errs:
