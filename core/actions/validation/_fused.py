@@ -34,6 +34,7 @@ _ROOT_KEYWORDS: Final = frozenset(
     {"$schema", "type", "properties", "required", "additionalProperties", "title", "description"}
 )
 _SCALARS: Final = (bool, int, float)
+_PLAIN: Final = (str, bool, int, type(None), dict, list)
 
 
 def compile_fused_clean(compiler: Compiler, schema: Any) -> FusedClean | None:
@@ -74,14 +75,36 @@ def compile_fused_clean(compiler: Compiler, schema: Any) -> FusedClean | None:
     finite_floats = frozenset(
         key for key, (_, fast, _) in checks.items() if int in fast and "number" in typed.get(key, ())
     )
-    declared = frozenset(properties)
     needed = tuple(required)
+
+    def untouched_types(key: str) -> frozenset[type]:
+        """Types a value of ``key`` keeps through all three passes (non-empty, for strings)."""
+        fast = checks[key][1] if key in checks else frozenset(_PLAIN)
+        kept = {str, bool, int, dict, list}
+        if key not in drop_null:
+            kept.add(type(None))
+        if key in dict_cleaners:
+            kept.discard(dict)
+        if key in list_cleaners:
+            kept.discard(list)
+        if key in array_keys:
+            kept &= {list, type(None)}  # the rest are wrapped in an array
+        return frozenset(kept & fast)
+
+    # Every declared key (unknown keys are removed, whatever their value).
+    untouched = {key: untouched_types(key) for key in properties}
 
     def fused_clean(payload: dict[str, Any], is_root: bool) -> dict[str, Any] | None:
         out: dict[str, Any] = {}
         errs: list[RawError] = []
         for key, value in payload.items():
             kind = type(value)
+            passing = untouched.get(key)
+            if passing is None:
+                continue  # additionalProperties false: removed
+            if kind in passing and (value or kind is not str):
+                out[key] = value  # the usual value: nothing to remove, wrap or check
+                continue
             # remove_empty_values at the root (as compile_remover's root loop)
             if kind is str:
                 if not value and (is_root or key in drop_empty):
@@ -101,8 +124,6 @@ def compile_fused_clean(compiler: Compiler, schema: Any) -> FusedClean | None:
                 continue
             elif kind not in _SCALARS:
                 return None  # subclasses and foreign values: the generic rules
-            if key not in declared:
-                continue  # additionalProperties false: removed
             if key in array_keys and value is not None and type(value) is not list:
                 value = [value]
             check = checks.get(key)
