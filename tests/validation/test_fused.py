@@ -142,6 +142,7 @@ NESTED = {
         properties={
             "b": Field(label="B", type="string", required=True),
             "n": Field(label="N", type="number"),
+            "c": Field(label="C", type="string", choices=("x", "y")),
         },
     )
 }
@@ -149,8 +150,28 @@ NESTED = {
 
 @pytest.mark.parametrize(
     "value",
-    [{"b": "x"}, {"b": "x", "z": 1}, {"b": "x", "n": "2"}, {"n": 1.5}, {"b": "x", "n": UNDEFINED}, {"b": 3}],
-    ids=["as it is", "unknown key", "coercion", "missing required", "undefined", "wrong type"],
+    [
+        {"b": "x"},
+        {"b": "x", "z": 1},
+        {"b": "x", "n": "2"},
+        {"n": 1.5},
+        {"b": "x", "n": UNDEFINED},
+        {"b": 3},
+        {"b": "x", "c": "y"},
+        {"b": "x", "c": "q"},
+        {"b": "x", "c": 1},
+    ],
+    ids=[
+        "as it is",
+        "unknown key",
+        "coercion",
+        "missing required",
+        "undefined",
+        "wrong type",
+        "a choice",
+        "not a choice",
+        "a choice to coerce",
+    ],
 )
 def test_nested_objects_agree_with_the_generic_node(value: dict[str, Any]) -> None:
     assert_agrees(PayloadValidator(NESTED), generic(NESTED), {"o": value}, True)

@@ -226,6 +226,7 @@ class Compiler:
         required: tuple[str, ...],
         declared: frozenset[str] | None,
         fast_by_key: dict[str, frozenset[type]],
+        choices_by_key: dict[str, frozenset[str]],
     ) -> Node:
         """``node`` for an object schema, answering in one scan for objects it leaves as they are.
 
@@ -242,7 +243,9 @@ class Compiler:
                     for key, value in data.items():
                         fast = fast_by_key.get(key)
                         if fast is not None and type(value) not in fast:
-                            break
+                            choices = choices_by_key.get(key)
+                            if choices is None or type(value) is not str or value not in choices:
+                                break
                     else:
                         return data
             return node(data, ptr, errs)
