@@ -11,6 +11,9 @@ from actions._errors import MappingError
 from actions.js import UNDEFINED
 from actions.mapping import transform
 from actions.mapping._compile import _program_from_key, build_program, cached_program, clear_cache
+from actions.mapping._nodes import detach
+from hypothesis import given
+from hypothesis import strategies as st
 
 from .test_cases import CASES, as_json
 
@@ -72,6 +75,28 @@ def test_mappings_holding_non_json_values_still_work_uncached() -> None:
     assert transform({"v": marker, "u": {"@path": "$.x"}}, {"x": 1}) == {"v": marker, "u": 1}
 
 
+def test_null_and_nan_are_cached_apart() -> None:
+    # orjson writes NaN as null: such mappings are keyed with marshal instead.
+    assert transform({"v": None}) == {"v": None}
+    result = transform({"v": float("nan")})["v"]
+    assert result != result
+    assert transform({"v": None}) == {"v": None}
+
+
+def test_a_mapping_alternating_with_another_keeps_its_own_program() -> None:
+    first, second = {"v": {"@path": "$.a"}}, {"v": {"@path": "$.b"}}
+    for _ in range(3):
+        assert transform(first, {"a": 1, "b": 2}) == {"v": 1}
+        assert transform(second, {"a": 1, "b": 2}) == {"v": 2}
+
+
+def test_tuples_in_a_mapping_resolve_as_lists_do() -> None:
+    as_list = {"v": {"@arrayPath": ["$.items", {"n": {"@path": "$.id"}}]}, "w": [1, {"@path": "$.x"}]}
+    as_tuple = {"v": {"@arrayPath": ("$.items", {"n": {"@path": "$.id"}})}, "w": (1, {"@path": "$.x"})}
+    payload = {"items": [{"id": 1}, {"id": 2}], "x": "y"}
+    assert transform(as_tuple, payload) == transform(as_list, payload) == build_program(as_tuple).run(payload)
+
+
 def test_the_cache_is_bounded() -> None:
     clear_cache()
     for index in range(600):
@@ -100,3 +125,37 @@ def run_program(codegen: bool, case: dict[str, Any]) -> Any:
 @pytest.mark.parametrize("case", CASE_INPUTS, ids=[case["id"] for case in CASE_INPUTS])
 def test_generated_code_and_generic_closures_agree(case: dict[str, Any]) -> None:
     assert run_program(True, case) == run_program(False, case)
+
+
+def _reference_detach(value: Any) -> Any:
+    """detach() as the reference's removeUndefined plus a deep copy, written plainly."""
+    if type(value) is dict:
+        return {key: _reference_detach(item) for key, item in value.items() if item is not UNDEFINED}
+    if type(value) in (list, tuple):
+        return [_reference_detach(item) for item in value]
+    return value
+
+
+_DETACHABLE = st.recursive(
+    st.sampled_from([None, UNDEFINED, "", "x", 0, 1.5, True]),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.lists(inner, max_size=3).map(tuple)
+    | st.dictionaries(st.sampled_from("abc"), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+def _containers(value: Any) -> list[int]:
+    if isinstance(value, dict):
+        return [id(value), *(i for item in value.values() for i in _containers(item))]
+    if isinstance(value, list | tuple):
+        return [id(value), *(i for item in value for i in _containers(item))]
+    return []
+
+
+@given(_DETACHABLE)
+def test_detach_is_a_deep_copy_without_undefined_object_values(value: Any) -> None:
+    copied = detach(value)
+    assert repr(copied) == repr(_reference_detach(value))
+    if type(value) is not tuple:
+        assert not set(_containers(copied)) & set(_containers(value))

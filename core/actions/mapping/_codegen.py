@@ -54,7 +54,12 @@ class _Generator:
     def __init__(self, compile_node: Callable[[Any], Node]) -> None:
         self.compile_node = compile_node
         self.lines: list[str] = []
-        self.namespace: dict[str, Any] = {"U": UNDEFINED, "step": member, "detach": detach}
+        self.namespace: dict[str, Any] = {
+            "U": UNDEFINED,
+            "step": member,
+            "detach": detach,
+            "COPIED": frozenset({dict, list, tuple}),  # exactly these: subclasses are not copied
+        }
         self.paths: dict[tuple[str, ...], str] = {(): "p"}
         self.dict_flags: dict[str, str] = {}
         self.counter = 0
@@ -94,10 +99,8 @@ class _Generator:
         if fresh:
             self.lines.append(f"        {target}[{key}] = {value}")
             return
-        self.lines.append(f"        t = type({value})")
-        self.lines.append(
-            f"        {target}[{key}] = detach({value}) if t is dict or t is list or t is tuple else {value}"
-        )
+        copied = f"detach({value}) if type({value}) in COPIED else {value}"
+        self.lines.append(f"        {target}[{key}] = {copied}")
 
     def same_path_if(self, value: Any) -> tuple[tuple[str, ...], Any] | None:
         """``{"@if": {"exists": P, "then": P, "else": E}}`` with P a static path: (P, E)."""
@@ -160,7 +163,9 @@ def generate_object(raw: dict[str, Any], compile_node: Callable[[Any], Node]) ->
     """A function building the output object for the raw mapping object ``raw``."""
     generator = _Generator(compile_node)
     result = generator.object(raw)
-    source = "def build(p):\n" + "\n".join(generator.lines) + f"\n    return {result}\n"
+    # The namespace's names become default arguments: local variables, cheaper than globals.
+    names = "".join(f", {name}={name}" for name in generator.namespace)
+    source = f"def build(p{names}):\n" + "\n".join(generator.lines) + f"\n    return {result}\n"
     exec(compile(source, "<mapping>", "exec"), generator.namespace)
     built: Callable[[Any], Any] = generator.namespace["build"]
     return built

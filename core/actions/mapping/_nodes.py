@@ -84,6 +84,9 @@ def raiser(message: str, kind: str = "Error") -> Node:
     return Node(fail, True)
 
 
+_NESTED: Final = frozenset({dict, list, tuple})
+
+
 def detach(value: Any) -> Any:
     """Deep-copy objects and arrays, dropping ``UNDEFINED`` object values (the reference's removeUndefined).
 
@@ -91,6 +94,11 @@ def detach(value: Any) -> Any:
     """
     kind = type(value)
     if kind is dict:
+        for item in value.values():
+            if type(item) in _NESTED or item is UNDEFINED:
+                break
+        else:
+            return value.copy()  # flat and nothing undefined (most properties and traits)
         out = {}
         for key, item in value.items():
             item_kind = type(item)

@@ -5,7 +5,8 @@ schema is compiled (:mod:`._compiler`) into ajv's keyword validators: leaf keywo
 (:mod:`._keywords`, with :mod:`._formats` and :mod:`._regex`), keywords that descend into
 arrays and objects (:mod:`._containers`), over ajv's types and coercions (:mod:`._types`) and
 its keyword order (:mod:`._vocabulary`). What fails is worded as ajv-human-errors words it
-(:mod:`._messages`). :class:`PayloadValidator` (:mod:`._validator`) puts them together.
+(:mod:`._messages`). :class:`PayloadValidator` (:mod:`._validator`) puts them together; its
+per-event ``clean`` walks the root object once (:mod:`._fused`).
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from actions.js import to_string, truthy
+from actions.js import UNDEFINED, to_string, truthy
 
-from ._containers import array_steps, object_steps
+from ._containers import array_steps, object_steps, quiet_object_tables
 from ._formats import FORMATS
 from ._keywords import Node, const_step, enum_step, number_steps, string_steps
 from ._messages import RawError
@@ -214,7 +214,43 @@ class Compiler:
                     break
             return data if tied else Split(data, out)
 
+        if all_errors and types == ["object"] and not untyped and group_used(schema, "object"):
+            tables = quiet_object_tables(self, schema)
+            if tables is not None:
+                return self._quiet_object_node(node, *tables)
         return node
+
+    @staticmethod
+    def _quiet_object_node(
+        node: Node,
+        required: tuple[str, ...],
+        declared: frozenset[str] | None,
+        fast_by_key: dict[str, frozenset[type]],
+        choices_by_key: dict[str, frozenset[str]],
+    ) -> Node:
+        """``node`` for an object schema, answering in one scan for objects it leaves as they are.
+
+        Most nested objects (library settings, setOnce...) need no coercion, pruning or error;
+        anything else goes through ``node``, so the scan only decides, never changes anything.
+        """
+
+        def object_node(data: Any, ptr: str, errs: list[RawError]) -> Any:
+            if type(data) is dict:
+                for key in required:
+                    if data.get(key, UNDEFINED) is UNDEFINED:
+                        return node(data, ptr, errs)
+                if declared is None or declared.issuperset(data):
+                    for key, value in data.items():
+                        fast = fast_by_key.get(key)
+                        if fast is not None and type(value) not in fast:
+                            choices = choices_by_key.get(key)
+                            if choices is None or type(value) is not str or value not in choices:
+                                break
+                    else:
+                        return data
+            return node(data, ptr, errs)
+
+        return object_node
 
     @staticmethod
     def _wrong_type_test(types: list[str]) -> Callable[[Any], bool]:

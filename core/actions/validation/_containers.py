@@ -7,7 +7,8 @@ the caller's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from actions.js import UNDEFINED
 
@@ -17,10 +18,7 @@ from ._types import ARRAYS
 from ._unwrapped import stored
 from ._vocabulary import always_valid
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-__all__ = ["Compiler", "array_steps", "object_steps"]
+__all__ = ["Compiler", "array_steps", "object_steps", "quiet_object_tables"]
 
 
 class Compiler(Protocol):
@@ -186,6 +184,42 @@ def object_steps(compiler: Compiler, schema: Mapping[str, Any], all_errors: bool
         return in_field_order(data, copy, ptr, errs)
 
     return [object_step]
+
+
+QuietTables = tuple[
+    tuple[str, ...], "frozenset[str] | None", dict[str, frozenset[type]], dict[str, frozenset[str]]
+]
+_CHOICE_KEYWORDS = frozenset({"$schema", "title", "description", "type", "enum"})
+
+
+def _string_choices(schema: Any) -> frozenset[str] | None:
+    """The strings a ``{"type": "string", "enum": [...]}`` schema accepts as they are (else ``None``)."""
+    if not isinstance(schema, Mapping) or not _CHOICE_KEYWORDS.issuperset(schema):
+        return None
+    choices = schema.get("enum")
+    if schema.get("type") != "string" or type(schema.get("type")) is not str or type(choices) is not list:
+        return None
+    return frozenset(choice for choice in choices if type(choice) is str)
+
+
+def quiet_object_tables(compiler: Compiler, schema: Mapping[str, Any]) -> QuietTables | None:
+    """What tells, in one scan, that the common object step leaves an object as it is, error-free.
+
+    ``(required, declared or None when unknown keys stay, fast types by key, string choices by
+    key)``, or ``None`` when the object keywords are not the common shape. The object is left as
+    it is when every required key is present, no key is unknown (if unknown keys go) and every
+    validated value is of one of its fast types or one of its string choices.
+    """
+    if schema.get("maxProperties") is not None or schema.get("minProperties") is not None:
+        return None
+    additional = schema.get("additionalProperties")
+    if additional is not None and additional is not False and not always_valid(additional):
+        return None
+    properties: Mapping[str, Any] = schema.get("properties") or {}
+    fast_by_key = {key: compiler.fast_types(sub) for key, sub in properties.items() if not always_valid(sub)}
+    declared = frozenset(properties) if additional is False else None
+    choices = {key: found for key, sub in properties.items() if (found := _string_choices(sub)) is not None}
+    return tuple(schema.get("required") or ()), declared, fast_by_key, choices
 
 
 def _copy(data: dict[str, Any], errs: list[RawError]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from .._errors import ConfigurationError, FieldError, SchemaValidationError, Set
 from .._fields import Field
 from ._compiler import Compiler
 from ._empty import compile_remover
+from ._fused import FusedClean, compile_fused_clean
 from ._messages import RawError, field_errors
 from ._schema import fields_to_json_schema
 from ._types import is_array
@@ -44,7 +45,7 @@ class PayloadValidator:
     argument; both raise :class:`~actions._errors.SchemaValidationError` with every problem.
     """
 
-    __slots__ = ("_array_keys", "_remove_empty", "_root", "schema")
+    __slots__ = ("_array_keys", "_fused", "_remove_empty", "_root", "schema")
 
     def __init__(self, fields: Mapping[str, Field]) -> None:
         self._setup(fields_to_json_schema(fields))
@@ -71,6 +72,7 @@ class PayloadValidator:
             k for k, s in properties.items() if isinstance(s, Mapping) and s.get("type") == "array"
         )
         self._remove_empty: Callable[[Any, bool], Any] = compile_remover(schema)
+        self._fused: FusedClean | None = compile_fused_clean(compiler, schema)
 
     def validate(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Coerce, prune and check ``payload``; return the result (a new object).
@@ -87,6 +89,15 @@ class PayloadValidator:
 
         ``is_root=False`` keeps top-level ``""`` values, as the reference's batch path does.
         """
+        fused = self._fused
+        if fused is not None and type(payload) is dict:
+            fast = fused(payload, is_root)
+            if fast is not None:
+                return fast
+        return self._clean(payload, is_root)
+
+    def _clean(self, payload: Mapping[str, Any], is_root: bool) -> dict[str, Any]:
+        """:meth:`clean` as its three passes: the specification of the fused walk."""
         cleaned = self._remove_empty(payload, is_root)
         result = self._run(self._arrify(cleaned))
         return dict(result) if result is payload else result
