@@ -12,21 +12,28 @@ environment; the uncounted warm-up run writes the caches), as in an installed pa
 
 ``run`` reads an empty input file, so what it measures is start-up and shutdown: imports, plugin
 discovery, settings, building the destination, and the report. ``--python`` runs the commands
-with another interpreter (e.g. a base tree's virtualenv), to compare trees side by side.
+with another interpreter; to time another tree, set ``PYTHONPATH`` to its ``core``, ``cli`` and
+``destinations/*`` folders (the children inherit it) and run both in turn.
 
 Usage::
 
     python benchmarks/bench_startup.py               # 15 rounds
     python benchmarks/bench_startup.py --rounds 30
 
-Results on the 2-core development machine (Python 3.11, idle, 15 rounds; wall median, CPU
-median)::
+Results on the 2-core development machine (Python 3.11, shared with other work, so wall
+times are from the quietest rounds; base and this tree interleaved; CPU is the child's)::
 
-    command                          before             after
-    python -c pass                   0.02 s             0.02 s
-    actions --version                0.36 s             (see the commit that changes it)
-    actions run amplitude            0.38 s
-    actions run amplitude --dry-run  0.37 s
+    command                          before: wall  CPU     after: wall  CPU
+    python -c pass                   0.025 s       0.02 s  0.025 s      0.02 s
+    actions --version                0.35 s        0.35 s  0.085 s      0.08 s
+    actions run amplitude            0.40 s        0.40 s  0.40 s       0.40 s
+    actions run amplitude --dry-run  0.35 s        0.34 s  0.35 s       0.33 s
+
+``run`` needs what its imports cost: pydantic, httpx (whose ``__init__`` imports its own CLI,
+``httpx._main``, and so rich and pygments, whenever they are installed, as the CLI's rich
+dependency makes them), asyncio, click, pluggy and importlib.metadata take about 0.2 s CPU
+before any of this project's code runs; building the HTTP client's SSL context and compiling
+every action's payload validator at start-up take about 0.05 s more.
 """
 
 from __future__ import annotations
