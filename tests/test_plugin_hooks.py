@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -168,6 +169,9 @@ def test_installed_plugins_that_raise_in_their_hooks_are_listed_as_failed_and_th
 ) -> None:
     hello = _actions("hello", site=site)
     assert (hello.returncode, hello.stdout) == (0, "hello from a plugin\n"), hello.stderr
+    listed = _actions("--help", site=site)
+    assert re.search(r"\n  hello +Say hello\.\n", listed.stdout), listed.stdout  # beside the built-in ones
+    assert re.search(r"\n  run +Deliver events", listed.stdout), listed.stdout
     listing = _actions("plugins", site=site)
     assert listing.returncode == 1, listing.stderr
     assert "echo" in listing.stdout and "webhook" in listing.stdout

@@ -70,8 +70,4 @@ def check_command(slug: str, settings_path: str | None, base_url: str | None) ->
     click.echo(f"{slug}: credentials verified")
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(check_command)
-
-
 __all__ = ["EXIT_REJECTED", "EXIT_UNREACHABLE", "check_command", "env_prefix"]

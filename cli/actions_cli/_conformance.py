@@ -118,7 +118,3 @@ def run_command(
         click.echo(f"\n... and {len(failures) - show} more failures")
     if failures:
         raise SystemExit(EXIT_FAILED)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(conformance_group)

@@ -29,7 +29,3 @@ def describe_command(slug: str, fmt: str) -> None:
         click.echo(describe_markdown(destination, enrichers=enrichers), nl=False)
     else:
         click.echo(describe_text(destination, enrichers), nl=False)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(describe_command)

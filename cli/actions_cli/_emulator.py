@@ -105,7 +105,3 @@ def _why(exc: OSError) -> str:
     if isinstance(exc.errno, int) and exc.errno > 0:
         return os.strerror(exc.errno)
     return str(exc.strerror or exc)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(emulator_command)

@@ -523,7 +523,3 @@ def init_action_command(name: str, directory: str, no_snapshots: bool) -> None:
     created = add_action(Path(directory), action)
     click.echo(f"Added action {action.key!r}: " + ", ".join(str(p) for p in created))
     _finish(Path(directory), not no_snapshots)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(init_group)

@@ -7,9 +7,12 @@ secret in an exception message or a local variable's repr never reaches the term
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import click
-from actions.runtime import Redactor
+
+if TYPE_CHECKING:  # the registry and HTTP session behind actions.runtime are not needed to log
+    from actions.runtime import Redactor
 
 __all__ = ["LEVELS", "redact_with", "setup"]
 

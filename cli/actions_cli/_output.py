@@ -9,6 +9,8 @@ from typing import Any
 import click
 from actions import ActionsError, ConfigurationError, PluginLoadError
 
+from ._lazy import LazyGroup
+
 __all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "ActionsGroup", "fail", "print_json"]
 
 EXIT_OK = 0
@@ -20,8 +22,8 @@ EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
 
 
-class ActionsGroup(click.Group):
-    """A click group that turns the framework's errors into one line on stderr, never a traceback."""
+class ActionsGroup(LazyGroup):
+    """The ``actions`` group: turns the framework's errors into one line on stderr, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         _warn_unmatched_plugins()

@@ -108,7 +108,3 @@ def _failure_line(failure: dict[str, Any]) -> str:
     source = f" ({', '.join(where)})" if where else ""
     at = f" at {failure['location']}" if failure["location"] else ""
     return f"FAILED {failure['name']}{source}: {failure['error']}{at}"
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(plugins_command)

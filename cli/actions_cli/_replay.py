@@ -170,7 +170,3 @@ def replay_command(dead_letter_file: str, slug: str | None, runs: tuple[str, ...
         return dead_letter_reader(dead_letter_file, runs=runs), None
 
     sys.exit(deliver(slug=slug, source=source, default_dead_letter=output, **options))
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(replay_command)

@@ -783,7 +783,3 @@ def run_command(
         raise click.UsageError("--checkpoint cannot be used with --dry-run: a dry run settles nothing")
     source = _run_source(events_path, checkpoint_path)
     sys.exit(deliver(slug=slug, source=source, default_dead_letter=DEFAULT_DEAD_LETTER, **options))
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(run_command)

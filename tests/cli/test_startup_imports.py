@@ -1,4 +1,5 @@
-"""The CLI starts without test machinery: pytest and syrupy are the core's ``testing`` extra.
+"""The CLI starts without test machinery (pytest and syrupy are the core's ``testing`` extra), and
+imports only what the command needs: ``--version`` none of the run-time stack.
 
 Each command line runs in a fresh interpreter (this test process has pytest loaded already), which
 then reports the modules it imported.
@@ -16,6 +17,9 @@ import pytest
 
 #: Top-level packages (and the core's testing kit) that running a command must not import.
 TEST_MACHINERY = ("pytest", "_pytest", "syrupy", "hypothesis", "actions.testing")
+
+#: What only running or describing destinations needs (a third of a second of imports together).
+RUN_TIME = ("pydantic", "httpx", "rich", "actions.delivery", "actions._action", "actions_amplitude")
 
 _REPORT_MODULES = """
 import json, sys
@@ -39,8 +43,12 @@ def imported_by(*args: str) -> list[str]:
     return modules
 
 
+def _among(modules: list[str], packages: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == p or m.startswith(p + ".") for p in packages)]
+
+
 def _test_machinery(modules: list[str]) -> list[str]:
-    return [m for m in modules if any(m == t or m.startswith(t + ".") for t in TEST_MACHINERY)]
+    return _among(modules, TEST_MACHINERY)
 
 
 @pytest.mark.parametrize("args", [["--version"], ["run", "--help"], ["--help"], ["plugins"]])
@@ -57,3 +65,27 @@ def test_conformance_run_imports_the_kit_when_it_runs(tmp_path: Path) -> None:
     cases = tmp_path / "cases.jsonl"
     cases.write_text('{"id": "m1", "kind": "mapping", "mapping": {}, "payload": {}, "output": {}}\n')
     assert "actions.testing.conformance" in imported_by("conformance", "run", str(cases))
+
+
+def test_version_imports_neither_the_run_time_stack_nor_any_command() -> None:
+    modules = imported_by("--version")
+    assert _among(modules, RUN_TIME) == []
+    assert [m for m in modules if m.startswith("actions_cli.") and m != "actions_cli._lazy"] == [
+        "actions_cli._logging",
+        "actions_cli._output",
+    ]
+
+
+def test_run_on_an_empty_file_imports_only_its_own_command(tmp_path: Path) -> None:
+    events = tmp_path / "events.ndjson"
+    events.write_text("")
+    settings = tmp_path / "settings.json"
+    settings.write_text('{"apiKey": "k", "secretKey": "s"}')
+    others = ("actions_cli._conformance", "actions_cli._init", "actions_cli._emulator")
+    for dry_run in ([], ["--dry-run"]):
+        modules = imported_by(
+            "run", "amplitude", "--events", str(events), "--settings", str(settings), *dry_run
+        )
+        assert "actions_cli._run" in modules and "actions_amplitude" in modules
+        assert _test_machinery(modules) == []
+        assert _among(modules, others) == []
