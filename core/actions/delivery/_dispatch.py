@@ -111,6 +111,13 @@ class _Delivery:
         self.user: str | None = None  # set when it is first held or holds others back (see _user_of)
 
 
+def _items(deliveries: list[_Delivery]) -> list[Any] | None:
+    """The encoded items of a batch, when every delivery has one (those a worker did not prepare have
+    none: then ``perform_batch`` encodes them all, the same way)."""
+    items = [delivery.item for delivery in deliveries]
+    return None if None in items else items
+
+
 def _user_of(event: dict[str, Any]) -> str | None:
     """Whose event it is, for ordering: ``userId``, else ``anonymousId``."""
     user = event.get("userId") or event.get("anonymousId")
@@ -455,7 +462,7 @@ class Dispatcher:
                     self._session,
                     events=[delivery.event for delivery in items],
                     mapping=route.mapping,
-                    items=[delivery.item for delivery in items] if action.encode is not None else None,
+                    items=_items(items) if action.encode is not None else None,
                 )
             except Exception as exc:
                 return [self._failure(exc, route)] * len(items)

@@ -104,6 +104,9 @@ class Router:
         self.settings = settings
         # Each route's encode step: only batched routes have one (perform_batch takes the items).
         self._encoders = [route.action.encode if route.limits is not None else None for route in routes]
+        #: Run the encode steps here: set in worker processes, which then take them off the engine's
+        #: process. In one process perform_batch encodes on the fly, which costs less than carrying items.
+        self.encoding = False
         self._by_action: dict[str, list[Route]] = {}
         for route in routes:
             self._by_action.setdefault(route.action.key, []).append(route)
@@ -138,7 +141,7 @@ class Router:
                 continue
             encode = self._encoders[route.index]
             item: Any = None
-            if encode is not None:
+            if encode is not None and self.encoding:
                 try:
                     item = encode(payload, self.settings)
                 except Exception as exc:  # this payload's failure, as if perform_batch had reported it
