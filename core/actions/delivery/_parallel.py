@@ -5,7 +5,11 @@ of the event and the subscription. Worker processes therefore take raw NDJSON ch
 them, route each event and prepare its payloads; the engine's own process keeps everything
 with state (batching, sending, retries, outcomes, dead letters), so ordering, accounting and
 signals work exactly as with one process. Payloads come back ``marshal``-ed (fast and exact for
-JSON-like data), with their batch size already measured.
+JSON-like data), with their batch size already measured, and with the action's ``encode`` of each
+(Amplitude: every event built and serialised), so that the engine's process only packs and sends.
+Measured (100,000 track events to the emulator, 2 cores, parent CPU from ``getrusage``, medians of
+interleaved runs): the engine's process costs 39 µs per event with ``--workers 2``, 55 before
+``encode`` (73 with one process).
 
 Workers are forked (they inherit the destination and subscriptions as configured, including
 code that could not be pickled), so this needs the ``fork`` start method: Linux and macOS.
