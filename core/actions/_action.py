@@ -73,6 +73,9 @@ class BatchInput(Generic[S]):
     settings: S
     events: list[Mapping[str, Any]] = field(default_factory=list)
     mapping: Mapping[str, Any] | None = None
+    #: The action's ``encode`` of each payload, when the runner encoded them ahead (in a worker
+    #: process with ``--workers``); ``None``: encode them here.
+    items: list[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,7 @@ BatchResult = list[ItemResult]
 
 PerformFn = Callable[[RequestClient, ExecuteInput[Any]], Awaitable[Any]]
 PerformBatchFn = Callable[[RequestClient, BatchInput[Any]], Awaitable[BatchResult]]
+EncodeFn = Callable[[Payload, Any], Any]
 
 
 class Batching(BaseModel):
@@ -181,6 +185,11 @@ class Action(BaseModel):
         perform: ``async def perform(request, data: ExecuteInput) -> Any``.
         perform_batch: Optional ``async def perform_batch(request, data: BatchInput) -> BatchResult``.
         batching: Limits for ``perform_batch`` (required when it is given).
+        encode: Optional ``encode(payload, settings) -> item``: the per-payload part of
+            ``perform_batch`` (building and serialising what is sent), pure and returning plain
+            data (``marshal``-able), so that runners do it ahead, in worker processes with
+            ``--workers``, and hand the items over in :attr:`BatchInput.items`. An exception is
+            that payload's failure (:func:`item_failure`), as if ``perform_batch`` had reported it.
         default_subscription: Filter suggested when the action is first configured.
         hidden: Not shown in listings.
     """
@@ -194,6 +203,7 @@ class Action(BaseModel):
     perform: PerformFn
     perform_batch: PerformBatchFn | None = None
     batching: Batching | None = None
+    encode: EncodeFn | None = None
     default_subscription: str | None = None
     hidden: bool = False
 

@@ -273,17 +273,23 @@ class Destination(BaseModel):
         *,
         events: Sequence[Mapping[str, Any]] = (),
         mapping: Mapping[str, Any] | None = None,
+        items: Sequence[Any] | None = None,
     ) -> list[ItemResult]:
         """Run ``action.perform_batch``; always returns exactly one result per payload.
 
         An :class:`~actions.IntegrationError` raised by the action fails every payload with it.
+        ``items``: ``action.encode`` of each payload, done ahead; a :class:`~actions.Failed` among
+        them is that payload's result, and the others are sent without it.
         """
         if action.perform_batch is None:
             raise IntegrationError("This action does not support batched requests.", "NotImplemented", 501)
         if not payloads:
             return []
+        if items is not None and any(isinstance(item, Failed) for item in items):
+            return await self._perform_encoded(action, payloads, settings, session, events, mapping, items)
         request = self.request_client(session, settings, None)
-        data = BatchInput(list(payloads), settings, list(events), mapping)
+        encoded = None if items is None else list(items)
+        data = BatchInput(list(payloads), settings, list(events), mapping, encoded)
         try:
             results: object = await action.perform_batch(request, data)
         except IntegrationError as error:
@@ -297,6 +303,28 @@ class Destination(BaseModel):
                 500,
             )
             results = list(results[: len(payloads)]) + [Failed(missing)] * (len(payloads) - len(results))
+        return results
+
+    async def _perform_encoded(
+        self,
+        action: Action,
+        payloads: Sequence[Payload],
+        settings: Any,
+        session: HttpSession,
+        events: Sequence[Mapping[str, Any]],
+        mapping: Mapping[str, Any] | None,
+        items: Sequence[Any],
+    ) -> list[ItemResult]:
+        """:meth:`perform_batch` of the payloads whose ``encode`` worked; the failures are their results."""
+        results: list[ItemResult] = [item if isinstance(item, Failed) else Delivered() for item in items]
+        kept = [index for index, item in enumerate(items) if not isinstance(item, Failed)]
+        if kept:
+            sent = await self.perform_batch(
+                action, [payloads[i] for i in kept], settings, session, mapping=mapping,
+                events=[events[i] for i in kept] if events else (), items=[items[i] for i in kept],
+            )  # fmt: skip
+            for index, result in zip(kept, sent, strict=True):
+                results[index] = result
         return results
 
     async def authenticate(self, settings: Any, session: HttpSession) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from actions import Delivered, Failed, IntegrationError, ItemResult
+from actions import Delivered, Failed, IntegrationError, ItemResult, RetryableError
 from actions.delivery import Engine, RunOptions, _parallel, dead_letter_reader, iter_dead_letters, read_events
 from actions_amplitude.emulator import Emulator, EmulatorConfig, serve
 from delivery_fakes import SETTINGS, Calls, make_destination, track
@@ -127,12 +127,16 @@ def test_workers_must_be_positive(calls: Calls) -> None:
 
 def test_payloads_survive_the_trip_between_processes_exactly() -> None:
     payload = {"a": 1, "b": 1.0, "c": True, "d": None, "e": [1, "x", {"f": 2.5}], "g": "é"}
-    index, back, size, error = _parallel.decode(_parallel.encode((3, payload, 42, None)))
-    assert (index, back, size, error) == (3, payload, 42, None)
+    item = ("https://x", None, "", [('{"a":1}', 7, "\ud800", None)])
+    index, back, size, error, item_back = _parallel.decode(_parallel.encode((3, payload, 42, None, item)))
+    assert (index, back, size, error, item_back) == (3, payload, 42, None, item)
     assert type(back["b"]) is float and type(back["c"]) is bool
 
     unusual = {"when": datetime.date(2026, 11, 29), "amount": decimal.Decimal("1.50")}
-    assert _parallel.decode(_parallel.encode((0, unusual, 1, None)))[1] == unusual  # pickled instead
+    assert _parallel.decode(_parallel.encode((0, unusual, 1, None, None)))[1] == unusual  # pickled instead
+    failed = Failed(RetryableError("throttled", 429, retry_after=3.0))
+    back_failed = _parallel.decode(_parallel.encode((0, payload, 1, None, failed)))[4]  # an encode failure
+    assert isinstance(back_failed.error, RetryableError) and back_failed.error.retry_after == 3.0
 
 
 # --- killed workers, killed runs ------------------------------------------------------------------

@@ -77,6 +77,7 @@ class _Delivery:
         "event",
         "first_sent",
         "free",
+        "item",
         "last_error",
         "payload",
         "route",
@@ -86,13 +87,20 @@ class _Delivery:
     )
 
     def __init__(
-        self, tracker: Tracker, route: Route, event: dict[str, Any], payload: dict[str, Any], size: int
+        self,
+        tracker: Tracker,
+        route: Route,
+        event: dict[str, Any],
+        payload: dict[str, Any],
+        size: int,
+        item: Any = None,
     ) -> None:
         self.tracker = tracker
         self.route = route
         self.event = event
         self.payload = payload
         self.size = size
+        self.item = item  # the action's encode of the payload (None: it has no encode step)
         self.attempts = 0
         self.free = 0  # attempts spent only on finding another event's fault (see Attempt.free)
         self.first_sent: float | None = None
@@ -101,6 +109,13 @@ class _Delivery:
         self.done = False
         self.blocking = False  # waiting for a retry, holding its user's later events back
         self.user: str | None = None  # set when it is first held or holds others back (see _user_of)
+
+
+def _items(deliveries: list[_Delivery]) -> list[Any] | None:
+    """The encoded items of a batch, when every delivery has one (those a worker did not prepare have
+    none: then ``perform_batch`` encodes them all, the same way)."""
+    items = [delivery.item for delivery in deliveries]
+    return None if None in items else items
 
 
 def _user_of(event: dict[str, Any]) -> str | None:
@@ -151,7 +166,7 @@ class Dispatcher:
         self.name = lane.label
         self.destination = lane.destination
         self.settings = settings
-        self.router = Router(routes)
+        self.router = Router(routes, settings)
         self.routes = routes
         self.redactor = outcomes.redactor  # the run's: every secret of the run, in every lane
         self.stats = report.destinations[self.name]
@@ -305,7 +320,7 @@ class Dispatcher:
             else:
                 outcomes.routed_nowhere(tracker, self.index)
             return
-        for index, payload, size, error in prepared:
+        for index, payload, size, error, item in prepared:
             if error is not None:
                 code, message, status, retryable = error
                 failure = IntegrationError(message, code, status, retryable=retryable)
@@ -327,14 +342,15 @@ class Dispatcher:
             route = self.routes[index]
             self._action_stats[index].events_in += 1
             assert payload is not None
-            self._accept(_Delivery(tracker, route, event, payload, size))
+            self._accept(_Delivery(tracker, route, event, payload, size, item))
 
     # --- backlog ------------------------------------------------------------------------------
 
     def _accept(self, delivery: _Delivery) -> None:
         if self._load >= self._capacity or self._spill.waiting:
             self._spill.push(
-                (delivery.tracker, delivery.route.index), (delivery.event, delivery.payload, delivery.size)
+                (delivery.tracker, delivery.route.index),
+                (delivery.event, delivery.payload, delivery.size, delivery.item),
             )
             self.stats.spilled += 1
             self._outcomes.spilled(delivery.tracker)
@@ -345,12 +361,12 @@ class Dispatcher:
     def _refill(self) -> None:
         self._refill_scheduled = False
         while self._spill.waiting and self._load < self._capacity:
-            (tracker, index), (event, payload, size) = self._spill.pop()
+            (tracker, index), (event, payload, size, item) = self._spill.pop()
             self._outcomes.unspilled(tracker)
             if tracker.record.event is None:
                 tracker.record.event = event
             self._load += 1
-            self._submit(_Delivery(tracker, self.routes[index], event, payload, size))
+            self._submit(_Delivery(tracker, self.routes[index], event, payload, size, item))
 
 
     # --- sending ------------------------------------------------------------------------------
@@ -446,6 +462,7 @@ class Dispatcher:
                     self._session,
                     events=[delivery.event for delivery in items],
                     mapping=route.mapping,
+                    items=_items(items) if action.encode is not None else None,
                 )
             except Exception as exc:
                 return [self._failure(exc, route)] * len(items)
@@ -611,10 +628,11 @@ class Dispatcher:
         self._cancel_retries(-float("inf"), self._interrupt, _STOPPED_WAITING)
         self._batcher.flush()
         while self._spill.waiting:
-            (tracker, index), (event, payload, size) = self._spill.pop()
+            (tracker, index), (event, payload, size, item) = self._spill.pop()
             self._outcomes.unspilled(tracker)
             self._load += 1
-            self._interrupt(_Delivery(tracker, self.routes[index], event, payload, size), _STOPPED_WAITING)
+            delivery = _Delivery(tracker, self.routes[index], event, payload, size, item)
+            self._interrupt(delivery, _STOPPED_WAITING)
         for waiting in list(self._waiting.values()):
             while waiting.parked:
                 self._interrupt(waiting.parked.popleft(), _STOPPED_WAITING)

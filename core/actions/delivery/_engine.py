@@ -255,8 +255,15 @@ class Engine:
         pool = None
         parallel = self.options.workers > 1 and isinstance(source, ParallelSource)
         if parallel:
-            # Forked before the source's reading thread starts (see PreparePool).
-            pool = PreparePool(self.options.workers, self._prepare_all, source.interpret)  # type: ignore[attr-defined]
+            # Forked before the source's reading thread starts (see PreparePool). The workers also
+            # run the actions' encode steps, so that this process only packs and sends.
+            for dispatcher in self._dispatchers:
+                dispatcher.router.encoding = True
+            try:
+                pool = PreparePool(self.options.workers, self._prepare_all, source.interpret)  # type: ignore[attr-defined]
+            finally:
+                for dispatcher in self._dispatchers:
+                    dispatcher.router.encoding = False
         syncer = asyncio.ensure_future(self._sync_periodically(outcomes))
         try:
             async with contextlib.AsyncExitStack() as stack:

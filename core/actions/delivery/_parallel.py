@@ -5,7 +5,11 @@ of the event and the subscription. Worker processes therefore take raw NDJSON ch
 them, route each event and prepare its payloads; the engine's own process keeps everything
 with state (batching, sending, retries, outcomes, dead letters), so ordering, accounting and
 signals work exactly as with one process. Payloads come back ``marshal``-ed (fast and exact for
-JSON-like data), with their batch size already measured.
+JSON-like data), with their batch size already measured, and with the action's ``encode`` of each
+(Amplitude: every event built and serialised), so that the engine's process only packs and sends.
+Measured (100,000 track events to the emulator, 2 cores, parent CPU from ``getrusage``, medians of
+interleaved runs): the engine's process costs 39 µs per event with ``--workers 2``, 55 before
+``encode`` (73 with one process).
 
 Workers are forked (they inherit the destination and subscriptions as configured, including
 code that could not be pickled), so this needs the ``fork`` start method: Linux and macOS.
@@ -46,7 +50,8 @@ from ._sources import RawChunk, Record
 
 __all__ = ["Encoded", "PreparePool", "WorkerDied", "decode", "encode"]
 
-#: One delivery as it travels between processes: the payload ``marshal``-ed (or pickled: flag).
+#: One delivery as it travels between processes: the payload and its encoded item ``marshal``-ed
+#: together (or pickled: flag).
 Encoded: TypeAlias = "tuple[int, bytes | None, bool, int, tuple[str, str, int | None, bool] | None]"
 #: Prepares one event: its deliveries in each destination lane, in lane order.
 PrepareFn: TypeAlias = Callable[[Record], "list[list[Prepared]]"]
@@ -67,21 +72,23 @@ class WorkerDied(RuntimeError):
     """The worker preparing a chunk ended before answering."""
 
 
-def encode(item: Prepared) -> Encoded:
-    index, payload, size, error = item
+def encode(prepared: Prepared) -> Encoded:
+    index, payload, size, error, item = prepared
     if payload is None:
         return index, None, False, size, error
+    data = (payload, item)
     try:
-        return index, marshal.dumps(payload), False, size, error
-    except ValueError:  # a value marshal cannot write (an author's custom type): pickle it
-        return index, pickle.dumps(payload), True, size, error
+        return index, marshal.dumps(data), False, size, error
+    except ValueError:  # a value marshal cannot write (an author's custom type, a failure): pickle it
+        return index, pickle.dumps(data), True, size, error
 
 
-def decode(item: Encoded) -> Prepared:
-    index, blob, pickled, size, error = item
+def decode(encoded: Encoded) -> Prepared:
+    index, blob, pickled, size, error = encoded
     if blob is None:
-        return index, None, size, error
-    return index, (pickle.loads(blob) if pickled else marshal.loads(blob)), size, error
+        return index, None, size, error, None
+    payload, item = pickle.loads(blob) if pickled else marshal.loads(blob)
+    return index, payload, size, error, item
 
 
 def _work(chunk: RawChunk) -> Result:

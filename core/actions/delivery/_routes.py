@@ -26,8 +26,10 @@ __all__ = ["NO_SUBSCRIPTION", "Prepared", "Route", "Router", "compile_routes"]
 NO_SUBSCRIPTION: Final = "NO_SUBSCRIPTION"
 
 #: One delivery prepared: the route's index, then the payload and its batch size, or the error
-#: (code, message, status, retryable). Plain data, so it travels between processes.
-Prepared: TypeAlias = "tuple[int, dict[str, Any] | None, int, tuple[str, str, int | None, bool] | None]"
+#: (code, message, status, retryable), then the action's ``encode`` of the payload (``None``: the
+#: route does not encode; a :class:`~actions.Failed`: encoding failed). Plain data, so it travels
+#: between processes.
+Prepared: TypeAlias = "tuple[int, dict[str, Any] | None, int, tuple[str, str, int | None, bool] | None, Any]"
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,14 @@ def compile_routes(
 class Router:
     """One destination's routes, and how an event (or a replayed record) is routed and prepared."""
 
-    def __init__(self, routes: list[Route]) -> None:
+    def __init__(self, routes: list[Route], settings: Any = None) -> None:
         self.routes = routes
+        self.settings = settings
+        # Each route's encode step: only batched routes have one (perform_batch takes the items).
+        self._encoders = [route.action.encode if route.limits is not None else None for route in routes]
+        #: Run the encode steps here: set in worker processes, which then take them off the engine's
+        #: process. In one process perform_batch encodes on the fly, which costs less than carrying items.
+        self.encoding = False
         self._by_action: dict[str, list[Route]] = {}
         for route in routes:
             self._by_action.setdefault(route.action.key, []).append(route)
@@ -118,7 +126,7 @@ class Router:
             candidates = self._by_action.get(action)
             if not candidates:
                 message = f"no subscription sends events to action {action!r}"
-                return [(-1, None, 0, (NO_SUBSCRIPTION, message, None, False))]
+                return [(-1, None, 0, (NO_SUBSCRIPTION, message, None, False), None)]
             if subscription is not None:
                 candidates = [route for route in candidates if route.label == subscription] or candidates
             routes = [route for route in candidates if route.filter.matches(event)]
@@ -129,7 +137,15 @@ class Router:
             except Exception as exc:  # this event's failure, by the one rule of item_failure
                 error = item_failure(exc).error
                 failure = (error.code, error.message or str(error), error.status, error.retryable)
-                out.append((route.index, None, 0, failure))
+                out.append((route.index, None, 0, failure, None))
                 continue
-            out.append((route.index, payload, payload_size(payload) if route.limits is not None else 0, None))
+            encode = self._encoders[route.index]
+            item: Any = None
+            if encode is not None and self.encoding:
+                try:
+                    item = encode(payload, self.settings)
+                except Exception as exc:  # this payload's failure, as if perform_batch had reported it
+                    item = item_failure(exc)
+            size = payload_size(payload) if route.limits is not None else 0
+            out.append((route.index, payload, size, None, item))
         return out

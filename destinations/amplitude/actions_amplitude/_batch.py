@@ -54,7 +54,10 @@ __all__ = [
     "IDENTIFY_MAX_ITEMS",
     "MAX_EVENTS_PER_REQUEST",
     "USERMAP_MAX_ITEMS",
+    "EncodedUpload",
     "FormAPI",
+    "encode_form",
+    "encode_upload",
     "envelope",
     "form_quote",
     "sized_json",
@@ -72,6 +75,11 @@ BATCH_MAX_BYTES: Final = 20_000_000
 DEFAULT_THROTTLE_RETRY_S: Final = 30.0
 
 Builder = Callable[[Mapping[str, Any], AmplitudeSettings], EventUpload]
+#: A payload's upload built and serialised ahead (``Action.encode``, in a worker with ``--workers``):
+#: its URL, options and their JSON (the grouping key), and each event's JSON text, UTF-8 size,
+#: ``user_id`` and ``device_id`` (all that packing and :func:`_classify` read). Plain data: it is
+#: ``marshal``-ed between processes.
+EncodedUpload = tuple[str, "dict[str, Any] | None", str, list[tuple[str, int, Any, Any]]]
 
 
 def envelope(api_key: Any, events_json: Sequence[str], options: Mapping[str, Any] | None) -> str:
@@ -446,24 +454,59 @@ def _group_events(uploads: Sequence[EventUpload | IntegrationError], outcomes: _
     return list(groups.values())
 
 
+def encode_upload(build: Builder) -> Callable[[Mapping[str, Any], AmplitudeSettings], EncodedUpload]:
+    """The ``Action.encode`` of an event action: ``build``, then each event serialised once.
+
+    An :class:`~actions.IntegrationError` of ``build`` propagates: it is that payload's failure.
+    """
+
+    def encode(payload: Mapping[str, Any], settings: AmplitudeSettings) -> EncodedUpload:
+        upload = build(payload, settings)
+        options = upload.options
+        events = []
+        for event in upload.events:
+            text, size = sized_json(event)
+            events.append((text, size, event.get("user_id"), event.get("device_id")))
+        return upload.url, options, "" if options is None else json_stringify(options) or "", events
+
+    return encode
+
+
+def _group_encoded(items: Sequence[EncodedUpload]) -> list[_Group]:
+    """:func:`_group_events` of uploads encoded ahead (the same groups, events and order)."""
+    groups: dict[tuple[str, str], _Group] = {}
+    for index, (url, options, key, events) in enumerate(items):
+        group = groups.get((url, key))
+        if group is None:
+            group = groups[(url, key)] = _Group(url, options)
+        append = group.events.append
+        for text, size, user, device in events:
+            append(_Event(index, {"user_id": user, "device_id": device}, text, size))
+    return list(groups.values())
+
+
 async def upload_batch(
     request: RequestClient, data: BatchInput[AmplitudeSettings], build: Builder
 ) -> BatchResult:
-    """Build every payload's events, upload them in as few requests as the limits allow, and
-    return one result per payload.
+    """Build every payload's events (unless ``data.items`` holds them, from :func:`encode_upload`),
+    upload them in as few requests as the limits allow, and return one result per payload.
 
     Raises:
         InvalidAuthenticationError: Amplitude does not know the API key (nothing can be delivered).
     """
-    uploads: list[EventUpload | IntegrationError] = []
-    for payload in data.payloads:
-        try:
-            uploads.append(build(payload, data.settings))
-        except IntegrationError as error:
-            uploads.append(error)
     outcomes = _Outcomes(len(data.payloads))
+    if data.items is not None:
+        groups = _group_encoded(data.items)
+    else:
+        uploads: list[EventUpload | IntegrationError] = []
+        for payload in data.payloads:
+            try:
+                uploads.append(build(payload, data.settings))
+            except IntegrationError as error:
+                uploads.append(error)
+        groups = _group_events(uploads, outcomes)
     uploader = _Uploader(request, data.settings, outcomes)
-    for group in _group_events(uploads, outcomes):
+    for group in groups:
         for chunk in uploader.chunks(group):
             await uploader.send(group, chunk)
     return outcomes.results()
@@ -722,6 +765,17 @@ class _FormSender:
         )
 
 
+def encode_form(api: FormAPI) -> Callable[[Mapping[str, Any], AmplitudeSettings], tuple[str | None, str]]:
+    """The ``Action.encode`` of a form action: the payload's ``options`` value and its item, URL-encoded."""
+
+    def encode(payload: Mapping[str, Any], settings: AmplitudeSettings) -> tuple[str | None, str]:
+        item = api.build(payload)
+        text = sized_json(item)[0] if isinstance(item, Mapping) else json_stringify(item) or "null"
+        return api.options(payload.get("min_id_length")), form_quote(text)
+
+    return encode
+
+
 async def upload_form_batch(
     request: RequestClient, data: BatchInput[AmplitudeSettings], api: FormAPI
 ) -> BatchResult:
@@ -737,7 +791,10 @@ async def upload_form_batch(
     """
     results: list[ItemResult | None] = [None] * len(data.payloads)
     groups: dict[str | None, list[_FormItem]] = {}
-    for index, payload in enumerate(data.payloads):
+    if data.items is not None:  # encoded ahead by encode_form
+        for index, (options, encoded) in enumerate(data.items):
+            groups.setdefault(options, []).append(_FormItem(index, encoded))
+    for index, payload in enumerate(data.payloads if data.items is None else ()):
         try:
             item = api.build(payload)
         except IntegrationError as error:

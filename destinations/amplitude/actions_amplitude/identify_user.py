@@ -10,7 +10,7 @@ from actions import Action, Batching, BatchInput, BatchResult, ExecuteInput, Fie
 from actions.js import json_stringify
 
 from . import _fields
-from ._batch import FORM_MAX_BYTES, IDENTIFY_MAX_ITEMS, FormAPI, upload_form_batch
+from ._batch import FORM_MAX_BYTES, IDENTIFY_MAX_ITEMS, FormAPI, encode_form, upload_form_batch
 from ._endpoints import endpoint_for
 from ._event import (
     IDENTIFY_KEYS,
@@ -155,5 +155,6 @@ action = Action(
     fields=fields(),
     perform=perform,
     perform_batch=perform_batch,
+    encode=encode_form(IDENTIFY_API),
     batching=BATCHING,
 )

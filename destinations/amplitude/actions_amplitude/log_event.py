@@ -9,7 +9,7 @@ import httpx
 from actions import Action, Batching, BatchInput, BatchResult, ExecuteInput, Field, RequestClient
 
 from . import _fields
-from ._batch import HTTPAPI_MAX_BYTES, upload_batch
+from ._batch import HTTPAPI_MAX_BYTES, encode_upload, upload_batch
 from ._endpoints import endpoint_for
 from ._event import (
     LOG_EVENT_CONTROLS,
@@ -99,5 +99,6 @@ action = Action(
     fields=fields(),
     perform=perform,
     perform_batch=perform_batch,
+    encode=encode_upload(build_upload),
     batching=BATCHING,
 )

@@ -9,7 +9,7 @@ import httpx
 from actions import Action, BatchInput, BatchResult, ExecuteInput, Field, RequestClient
 
 from . import _fields
-from ._batch import upload_batch
+from ._batch import encode_upload, upload_batch
 from ._event import (
     LOG_EVENT_CONTROLS,
     EventUpload,
@@ -126,5 +126,6 @@ action = Action(
     fields=fields(),
     perform=perform,
     perform_batch=perform_batch,
+    encode=encode_upload(build_upload),
     batching=BATCHING,
 )

@@ -10,7 +10,7 @@ import httpx
 from actions import Action, Batching, BatchInput, BatchResult, ExecuteInput, Field, RequestClient
 
 from . import _fields
-from ._batch import HTTPAPI_MAX_BYTES, upload_batch
+from ._batch import HTTPAPI_MAX_BYTES, encode_upload, upload_batch
 from ._event import (
     LOG_EVENT_CONTROLS,
     EventUpload,
@@ -129,5 +129,6 @@ action = Action(
     fields=fields(),
     perform=perform,
     perform_batch=perform_batch,
+    encode=encode_upload(build_upload),
     batching=BATCHING,
 )

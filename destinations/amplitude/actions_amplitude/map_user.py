@@ -10,7 +10,7 @@ from actions import Action, Batching, BatchInput, BatchResult, ExecuteInput, Fie
 from actions.js import json_stringify
 
 from . import _fields
-from ._batch import FORM_MAX_BYTES, USERMAP_MAX_ITEMS, FormAPI, upload_form_batch
+from ._batch import FORM_MAX_BYTES, USERMAP_MAX_ITEMS, FormAPI, encode_form, upload_form_batch
 from ._endpoints import endpoint_for
 from ._settings import AmplitudeSettings, secret_value
 from .identify_user import options_json
@@ -84,5 +84,6 @@ action = Action(
     fields=fields(),
     perform=perform,
     perform_batch=perform_batch,
+    encode=encode_form(USERMAP_API),
     batching=BATCHING,
 )
