@@ -50,6 +50,10 @@ COMMANDS = {
         "_replay", "replay_command",
         "Send the events of DEAD_LETTER_FILE again, through the same path as `actions run`.",
     ),
+    "serve": _lazy(
+        "_serve", "serve_command",
+        "Serve the Segment tracking API on HOST:PORT and deliver what it receives, until SIGTERM or SIGINT.",
+    ),
     "emulator": _lazy(
         "_emulator", "emulator_command",
         "Serve destination SLUG's emulator on HOST:PORT until SIGINT or SIGTERM.",

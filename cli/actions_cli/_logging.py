@@ -6,6 +6,8 @@ secret in an exception message or a local variable's repr never reaches the term
 
 from __future__ import annotations
 
+import datetime
+import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -14,7 +16,7 @@ import click
 if TYPE_CHECKING:  # the registry and HTTP session behind actions.runtime are not needed to log
     from actions.runtime import Redactor
 
-__all__ = ["LEVELS", "redact_with", "setup"]
+__all__ = ["LEVELS", "redact_with", "setup", "use_json"]
 
 LEVELS = ("error", "warning", "info", "debug")
 
@@ -27,16 +29,28 @@ class _Stderr(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
         self.tracebacks = False
+        self.json = False
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             # Warnings read as they did before this handler (plain); other levels say what they are.
-            level = "" if record.levelno == logging.WARNING else f"{record.levelname.lower()}: "
-            text = level + record.getMessage()
+            message = record.getMessage()
+            trace = None
             if self.tracebacks and record.exc_info:
-                text += "\n" + logging.Formatter().formatException(record.exc_info)
+                trace = logging.Formatter().formatException(record.exc_info)
             for redactor in _redactors:
-                text = redactor.text(text)
+                message = redactor.text(message)
+                trace = None if trace is None else redactor.text(trace)
+            if self.json:
+                line = {"time": _iso(record.created), "level": record.levelname.lower()}
+                line |= {"logger": record.name, "message": message}
+                if trace is not None:
+                    line["traceback"] = trace
+                click.echo(json.dumps(line, ensure_ascii=False), err=True)
+                return
+            # Warnings read as they did before this handler (plain); other levels say what they are.
+            level = "" if record.levelno == logging.WARNING else f"{record.levelname.lower()}: "
+            text = level + message + ("" if trace is None else "\n" + trace)
             click.echo(text, err=True)
         except Exception:  # a log line must never end a run
             self.handleError(record)
@@ -54,6 +68,15 @@ def setup(*, verbose: int = 0, level: str | None = None, debug: bool = False) ->
     _handler.tracebacks = debug
     if _handler not in logger.handlers:
         logger.addHandler(_handler)
+
+
+def use_json() -> None:
+    """Write each log line as one JSON object (``time``, ``level``, ``logger``, ``message``)."""
+    _handler.json = True
+
+
+def _iso(created: float) -> str:
+    return datetime.datetime.fromtimestamp(created, datetime.UTC).isoformat(timespec="milliseconds")
 
 
 def redact_with(redactor: Redactor) -> None:

@@ -117,7 +117,7 @@ def _replay_options(command: F) -> F:
 
 
 @click.command("replay")
-@click.argument("dead_letter_file", type=click.Path(dir_okay=False, exists=True))
+@click.argument("dead_letter_file", type=click.Path(dir_okay=False, exists=True), required=False)
 @click.option(
     "--destination",
     "slug",
@@ -131,8 +131,29 @@ def _replay_options(command: F) -> F:
     help="Replay only the records of this run (repeatable): `actions run` prints its run id "
     "[default: every record of the file].",
 )
+@click.option(
+    "--queue",
+    "queue_url",
+    metavar="URL",
+    help="Instead of a file: re-queue the dead letters kept in the queue of `actions serve`, which "
+    "delivers them again (--destination, --reason, --since and --until choose which).",
+)
+@click.option(
+    "--reason", "reasons", multiple=True, metavar="CODE", help="With --queue: only this code (repeatable)."
+)
+@click.option("--since", metavar="TIME", help="With --queue: dead since TIME (ISO 8601, or 30m, 2h, 7d ago).")
+@click.option("--until", metavar="TIME", help="With --queue: dead until TIME (ISO 8601, or 30m, 2h, 7d ago).")
 @_replay_options
-def replay_command(dead_letter_file: str, slug: str | None, runs: tuple[str, ...], **options: Any) -> None:
+def replay_command(
+    dead_letter_file: str | None,
+    slug: str | None,
+    runs: tuple[str, ...],
+    queue_url: str | None,
+    reasons: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    **options: Any,
+) -> None:
     """Send the events of DEAD_LETTER_FILE again, through the same path as `actions run`.
 
     A failed delivery is replayed to the action it failed in only (an event delivered to its
@@ -141,8 +162,21 @@ def replay_command(dead_letter_file: str, slug: str | None, runs: tuple[str, ...
     through. The file is not modified: what fails again is appended to --dead-letter
     (default: FILE with .replay before its extension).
 
+    With --queue URL instead of a file, the dead letters that `actions serve` keeps in its
+    queue are made pending again (all, or those of --destination, --reason, --since, --until),
+    and the service delivers them; --dry-run only counts them.
+
     Exit codes as for `actions run`.
     """
+    if queue_url is not None:
+        from ._queue_replay import requeue
+
+        sys.exit(requeue(queue_url, dead_letter_file, slug, runs, reasons, since, until, options))
+    if dead_letter_file is None:
+        raise click.UsageError("give a DEAD_LETTER_FILE, or --queue URL")
+    for flag, value in (("--reason", reasons), ("--since", since), ("--until", until)):
+        if value:
+            raise click.UsageError(f"{flag} chooses dead letters in a queue: it needs --queue URL")
     survey = survey_dead_letters(dead_letter_file)
     if runs:
         present = run_ids(survey)

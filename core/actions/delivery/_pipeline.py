@@ -20,7 +20,7 @@
     state = "sessions.db"                   # enrichers' state file
     delivery = { concurrency = 4, max_attempts = 5 }   # Limits, BatchOptions, RetryPolicy knobs, base_url
 
-A setting written ``{ env = "NAME" }`` is read from the environment variable ``NAME`` (secrets
+A setting (or a source's parameter) written ``{ env = "NAME" }`` is read from the environment variable ``NAME`` (secrets
 stay out of the file); ``ACTIONS_<NAME>_<KEY>`` variables override a destination's settings as
 they do for ``actions run SLUG``. Every unknown key is an error naming it, with a suggestion.
 """
@@ -380,7 +380,7 @@ def load_pipeline(path: str | Path, registry: Registry, environ: Mapping[str, st
         )
     names = [config.name for config in destinations]
     sources = [
-        _source(name, _table(table, f"{where}: [sources.{name}]"), names, where, registry)
+        _source(name, _table(table, f"{where}: [sources.{name}]"), names, where, registry, env)
         for name, table in _table(data.get("sources", {}), f"{where}: [sources]").items()
     ]
     return Pipeline(destinations, sources, run_values, dead_letter, where)
@@ -445,7 +445,12 @@ def _destination(
 
 
 def _source(
-    name: str, table: dict[str, Any], destinations: list[str], file: str, registry: Registry
+    name: str,
+    table: dict[str, Any],
+    destinations: list[str],
+    file: str,
+    registry: Registry,
+    environ: Mapping[str, str],
 ) -> SourceConfig:
     where = f"{file}: [sources.{name}]"
     kind = table.get("type")
@@ -462,4 +467,4 @@ def _source(
             if target not in destinations:
                 _unknown([target], destinations, f"{where} destinations")
     params = {key: value for key, value in table.items() if key not in _SOURCE_KEYS}
-    return SourceConfig(name, kind, params, fed)
+    return SourceConfig(name, kind, _from_environment(params, where, environ), fed)
