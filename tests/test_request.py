@@ -194,3 +194,60 @@ def test_a_read_response_is_freed_without_the_cyclic_collector() -> None:
         assert response_ref() is None and request_ref() is None
     finally:
         gc.enable()
+
+
+def _local_server() -> Any:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent / "delivery"))
+    from http_fakes import local_server
+
+    return local_server()
+
+
+def _network_session(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
+    """The environment httpx reads when a session without a transport is built: only ``env``."""
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy",
+                 "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_ca_certificates_the_environment_names_are_loaded_when_the_session_is_built(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Only the bundle httpx ships with waits for the first request: a file named here may fail."""
+    _network_session(monkeypatch, SSL_CERT_FILE=str(tmp_path / "missing.pem"))
+    with pytest.raises(FileNotFoundError):
+        HttpSession()
+
+
+def test_a_session_built_without_a_transport_sends_over_the_network_at_its_first_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _network_session(monkeypatch)
+
+    async def go(url: str) -> list[int]:
+        async with HttpSession() as session:
+            sent = [await session.send(httpx.Request("POST", url, json={"n": n})) for n in (1, 2)]
+            return [response.status_code for response in sent]
+
+    with _local_server() as server:
+        assert _run(go(server.url + "/track")) == [200, 200]
+        assert server.bodies() == [{"n": 1}, {"n": 2}]
+
+
+def test_proxies_from_the_environment_still_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The network transport waits for the first request; the proxies httpx reads do not change."""
+    with _local_server() as proxy:
+        _network_session(monkeypatch, HTTP_PROXY=proxy.url)
+
+        async def go() -> int:
+            async with HttpSession() as session:
+                response = await session.send(httpx.Request("POST", "http://vendor.invalid/track", json={}))
+                return response.status_code
+
+        assert _run(go()) == 200
+        assert [request.path for request in proxy.received] == ["http://vendor.invalid/track"]

@@ -7,6 +7,8 @@ a destination needs.
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from . import _logging
@@ -110,7 +112,11 @@ def _add_plugin_commands(group: click.Group) -> None:
 def main() -> None:
     """Console-script entry point: run, with plugins' commands added once a command is looked up.
 
-    ``--version`` answers before any look-up, so it loads no plugin.
+    ``--version`` answers before any look-up, so it loads no plugin. httpx's ``__init__`` imports
+    its own command-line client (``httpx._main``: rich and pygments, about 35 ms) whenever they are
+    installed, as they are with this CLI; this process never runs httpx's CLI, so that import is
+    blocked and httpx falls back to the stub ``httpx.main`` it defines for a missing client.
     """
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]  # None: "cannot import"
     cli.add_plugin_commands = _add_plugin_commands
     cli()

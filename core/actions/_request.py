@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json as _json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypedDict
@@ -124,6 +125,48 @@ def base_url_problem(url: str) -> str | None:
     return None
 
 
+class _DeferredTransport(httpx.AsyncBaseTransport):
+    """httpx's network transport, built at the first request with the options httpx chose for it.
+
+    Building it imports httpcore and loads the CA bundle into an SSL context (about 40 ms), which
+    a run that sends nothing (an empty input, a dry run) would waste.
+    """
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self._options = options
+        self._inner: httpx.AsyncHTTPTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        inner = self._inner
+        if inner is None:
+            inner = self._inner = httpx.AsyncHTTPTransport(**self._options)
+        return await inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._inner is not None:
+            await self._inner.aclose()
+
+
+class _Client(httpx.AsyncClient):
+    """``httpx.AsyncClient`` whose own network transport is a :class:`_DeferredTransport`.
+
+    Everything that can fail is still built when the client is: the proxies read from the
+    environment and, when ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` names the CA certificates, the SSL
+    context loaded from them (a missing or unreadable file is found at the start of a run). The CA
+    bundle httpx ships with cannot fail to load: only then does the context wait too.
+    """
+
+    def _init_transport(self, *args: Any, **options: Any) -> httpx.AsyncBaseTransport:
+        usual = options.get("verify", True) is True and options.get("cert") is None
+        if args or options.get("transport") is not None or not usual:
+            return super()._init_transport(*args, **options)
+        options.pop("transport", None)
+        named = os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR")
+        if named and options.get("trust_env", True):
+            options["verify"] = httpx.create_ssl_context(trust_env=True)
+        return _DeferredTransport(options)
+
+
 class HttpSession:
     """One connection pool and its policies, shared by every request of a run.
 
@@ -160,7 +203,7 @@ class HttpSession:
         self.user_agent = user_agent
         self._on_exchange = on_exchange
         self._base = httpx.URL(base_url) if base_url else None
-        self._client = httpx.AsyncClient(
+        self._client = _Client(
             transport=transport,
             timeout=timeout,
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),

@@ -2,7 +2,7 @@
 imports only what the command needs: ``--version`` none of the run-time stack.
 
 Each command line runs in a fresh interpreter (this test process has pytest loaded already), which
-then reports the modules it imported.
+then reports the modules it imported (not those blocked: ``None`` in ``sys.modules``).
 """
 
 from __future__ import annotations
@@ -29,12 +29,15 @@ try:
     main()
 except SystemExit:
     pass
-print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+print(json.dumps(sorted(name for name, module in sys.modules.items() if module is not None)), file=sys.stderr)
 """
 
 
-def imported_by(*args: str) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+def imported_by(*args: str, env: dict[str, str | None] | None = None) -> list[str]:
+    """The modules ``actions ARGS`` imported, with the variables of ``env`` set (``None``: unset)."""
+    changes = env or {}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k not in changes}
+    env.update({k: v for k, v in changes.items() if v is not None})
     done = subprocess.run(
         [sys.executable, "-c", _REPORT_MODULES, *args],
         capture_output=True, text=True, env=env, timeout=120, check=True,
@@ -89,3 +92,24 @@ def test_run_on_an_empty_file_imports_only_its_own_command(tmp_path: Path) -> No
         assert "actions_cli._run" in modules and "actions_amplitude" in modules
         assert _test_machinery(modules) == []
         assert _among(modules, others) == []
+
+
+#: What a run that sends nothing never needs: httpx's own CLI (rich, pygments), and the network
+#: transport (httpcore) with the CA bundle httpx ships with (certifi), built at the first request.
+UNSENT = ("rich", "pygments", "httpx._main", "httpcore", "certifi")
+
+
+def test_a_run_that_sends_nothing_builds_no_network_transport(tmp_path: Path) -> None:
+    events = tmp_path / "events.ndjson"
+    events.write_text("")
+    settings = tmp_path / "settings.json"
+    settings.write_text('{"apiKey": "k", "secretKey": "s"}')
+    run = ("run", "amplitude", "--events", str(events), "--settings", str(settings))
+    no_files: dict[str, str | None] = {"SSL_CERT_FILE": None, "SSL_CERT_DIR": None}
+    for dry_run in ([], ["--dry-run"]):
+        modules = imported_by(*run, *dry_run, env=no_files)
+        assert "httpx" in modules and _among(modules, UNSENT) == []
+    # CA certificates the environment names are loaded up front (they may fail); httpcore still waits.
+    named = {**no_files, "SSL_CERT_FILE": __import__("certifi").where()}
+    modules = imported_by(*run, env=named)
+    assert "certifi" in modules and _among(modules, ("httpcore", "rich", "pygments")) == []
