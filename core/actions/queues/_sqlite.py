@@ -167,13 +167,17 @@ class SqliteQueue:
         ):
             self._counts[destination][state] = count
         # In memory only, touched only from the event loop.
-        self._leased: dict[str, set[int]] = defaultdict(set)
+        # Leased ids with their attempts so far (this take included), and ids given back: released
+        # or requeued below the cursor, with theirs (known here before the writer has stored them).
+        self._leased: dict[str, dict[int, int]] = defaultdict(dict)
         self._cursor: dict[str, int] = defaultdict(int)  # highest id handed out per destination
-        self._returned: dict[str, set[int]] = defaultdict(set)  # released or requeued below the cursor
+        self._returned: dict[str, dict[int, int]] = defaultdict(dict)
         self._reserved: Counter[str] = Counter()  # events of puts not yet committed
         self._wakeups: dict[str, asyncio.Event] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._drained: dict[str, tuple[float, int]] = {}
+        #: Transactions the writer has committed: with ``put`` calls, how well group commit groups.
+        self.commits = 0
         self._closed = False
         self._inbox: thread_queue.SimpleQueue[object] = thread_queue.SimpleQueue()
         self._reads = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="queue-reader")
@@ -260,7 +264,7 @@ class SqliteQueue:
         for outcome in settled:
             if outcome.id not in leased:
                 continue  # not ours to settle (already settled, released, or never taken)
-            leased.discard(outcome.id)
+            del leased[outcome.id]
             state = _STATE_CODES[outcome.state]
             counts[PENDING] -= 1
             counts[state] += 1
@@ -273,11 +277,11 @@ class SqliteQueue:
 
     def release(self, destination: str, ids: Sequence[int]) -> None:
         self._check_open()
-        leased = self._leased[destination]
-        returned = [i for i in ids if i in leased]
-        leased.difference_update(returned)
-        self._returned[destination].update(returned)
-        if returned:
+        leased, returned = self._leased[destination], self._returned[destination]
+        for id_ in ids:
+            if id_ in leased:
+                returned[id_] = leased.pop(id_)
+        if ids:
             self._wake(destination)
 
     async def dead(
@@ -295,6 +299,7 @@ class SqliteQueue:
             f"e.received_at, e.body FROM deliveries d JOIN events e ON e.seq = d.id >> {FANOUT_BITS} "
             f"WHERE {where} ORDER BY d.id LIMIT ?"
         )
+        await self._call(lambda c: None)  # settles made before this call are committed first
         rows = await self._read(lambda c: c.execute(sql, (*args, limit)).fetchall())
         return [
             DeadEvent(
@@ -333,7 +338,7 @@ class SqliteQueue:
             counts[DEAD] -= 1
             counts[PENDING] += 1
             if id_ <= self._cursor[dest]:
-                self._returned[dest].add(id_)
+                self._returned[dest][id_] = 0
         for dest in {dest for _, dest in rows}:
             self._wake(dest)
         return len(rows)
@@ -383,15 +388,15 @@ class SqliteQueue:
 
     async def _take_now(self, destination: str, limit: int) -> list[Delivery]:
         leased, returned = self._leased[destination], self._returned[destination]
-        again = sorted(returned)[:limit]
-        returned.difference_update(again)
+        again = {id_: returned.pop(id_) for id_ in sorted(returned)[:limit]}
         after = self._cursor[destination]
-        rows = await self._read(lambda c: _pending_rows(c, destination, again, after, limit))
+        rows = await self._read(lambda c: _pending_rows(c, destination, list(again), after, limit))
         deliveries = []
         for id_, attempts, source, received_at, body in rows:
             if id_ in leased:
                 continue
-            leased.add(id_)
+            attempts = again.get(id_, attempts)
+            leased[id_] = attempts + 1
             self._cursor[destination] = max(self._cursor[destination], id_)
             deliveries.append(
                 Delivery(id_, id_ >> FANOUT_BITS, destination, source, loads(body), attempts, received_at)
@@ -458,6 +463,7 @@ class SqliteQueue:
                         connection.execute("RELEASE call")
                         results.append((op, None, exc))
             connection.execute("COMMIT")
+            self.commits += 1
         except Exception as exc:
             log.error("queue %s: a write failed and was rolled back: %s", self.url, exc)
             with contextlib.suppress(sqlite3.Error):
