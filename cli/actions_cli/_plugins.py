@@ -13,7 +13,7 @@ from ._output import EXIT_FAILED, print_json
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def plugins_command(as_json: bool) -> None:
-    """List installed destinations, enrichers and sources, and plugins that failed to load.
+    """List installed destinations, enrichers, sources and queue backends, and plugins that failed to load.
 
     A destination slug that two plugins register is listed as a CONFLICT naming both, and
     refused until one of them is uninstalled.
@@ -44,6 +44,10 @@ def plugins_command(as_json: bool) -> None:
             {"name": name, "description": spec.description, "params": dict(spec.params)}
             for name, spec in registry.sources().items()
         ],
+        "queues": [
+            {"scheme": scheme, "description": spec.description, "params": dict(spec.params)}
+            for scheme, spec in registry.queues().items()
+        ],
         "plugins": [
             {
                 "name": p.name,
@@ -53,13 +57,18 @@ def plugins_command(as_json: bool) -> None:
                 "destinations": p.destinations,
                 "enrichers": p.enrichers,
                 "sources": p.sources,
+                "queues": p.queues,
             }
             for p in registry.plugins
         ],
         "conflicts": [
             {
                 "slug": c.slug,
-                "plugins": [{"name": p.name, "package": p.package, "version": p.version} for p in c.plugins],
+                "queues": [
+            {"scheme": scheme, "description": spec.description, "params": dict(spec.params)}
+            for scheme, spec in registry.queues().items()
+        ],
+        "plugins": [{"name": p.name, "package": p.package, "version": p.version} for p in c.plugins],
                 "error": c.error,
             }
             for c in registry.conflicts
@@ -90,6 +99,8 @@ def plugins_command(as_json: bool) -> None:
         click.echo(f"{'enricher':<16} {enricher['name']}: {enricher['description']}")
     for source in data["sources"]:
         click.echo(f"{'source':<16} {source['name']}: {source['description']}")
+    for queue in data["queues"]:
+        click.echo(f"{'queue':<16} {queue['scheme']}://: {queue['description']}")
     for conflict in data["conflicts"]:
         click.echo(f"CONFLICT {conflict['slug']}: {conflict['error']}", err=True)
     for failure in data["failed"]:

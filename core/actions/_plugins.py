@@ -41,6 +41,7 @@ class PluginInfo:
     destinations: list[str] = field(default_factory=list)
     enrichers: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    queues: list[str] = field(default_factory=list)
     #: ``name = value`` of its entry point (``None`` for a plugin registered directly).
     entry_point: str | None = None
 

@@ -1,4 +1,4 @@
-"""The registry: which destinations, enrichers and sources exist, which plugin gave each, which failed.
+"""The registry: which destinations, enrichers, sources and queues exist, which plugin gave each, what failed.
 
 It is the only caller of ``pm.hook``. Each plugin's hooks run on their own (through pluggy, one
 plugin at a time), so a plugin that raises while registering destinations, enrichers, sources or
@@ -28,6 +28,7 @@ from ._plugins import (
     strict_from_env,
 )
 from .delivery._sources import SourceSpec
+from .queues._queue import QueueSpec
 
 __all__ = ["Registry", "SlugConflict", "get_registry"]
 
@@ -90,9 +91,11 @@ class Registry:
         self._destinations: dict[str, Destination] = {}
         self._enrichers: dict[str, EnricherSpec] = {}
         self._sources: dict[str, SourceSpec] = {}
+        self._queues: dict[str, QueueSpec] = {}
         self._collect()
         self._collect_specs("register_enrichers", EnricherSpec, self._enrichers, "enricher")
         self._collect_specs("register_sources", SourceSpec, self._sources, "source")
+        self._collect_specs("register_queues", QueueSpec, self._queues, "queue", key="scheme")
 
     def _collect(self) -> None:
         infos = {info.name: info for info in self.plugins}
@@ -124,8 +127,10 @@ class Registry:
             if name in infos:
                 infos[name].destinations.append(slug)
 
-    def _collect_specs(self, hook: str, kind: type[Any], table: dict[str, Any], what: str) -> None:
-        """Call each plugin's ``hook(register)`` and keep the named specs it registers in ``table``."""
+    def _collect_specs(
+        self, hook: str, kind: type[Any], table: dict[str, Any], what: str, key: str = "name"
+    ) -> None:
+        """Call each plugin's ``hook(register)`` and keep the specs it registers in ``table`` by ``key``."""
         for name, register in each_plugin(self.pm, hook):
             found: list[Any] = []
             try:
@@ -133,16 +138,16 @@ class Registry:
                 for spec in found:
                     if not isinstance(spec, kind):
                         raise TypeError(f"register() expects {kind.__name__}, got {type(spec).__name__}")
-                    if spec.name in table:
-                        raise ValueError(f"{what} {spec.name!r} is already registered")
+                    if getattr(spec, key) in table:
+                        raise ValueError(f"{what} {getattr(spec, key)!r} is already registered")
             except Exception as exc:  # foreign code: reported like an import failure
                 self._record_failure(name, exc)
                 continue
             for spec in found:
-                table[spec.name] = spec
+                table[getattr(spec, key)] = spec
                 info = next((p for p in self.plugins if p.name == name), None)
                 if info is not None:
-                    getattr(info, what + "s").append(spec.name)
+                    getattr(info, what + "s").append(getattr(spec, key))
 
     def add_commands(self, cli: Any) -> None:
         """Let each plugin add its commands to ``cli`` (the ``actions`` click group).
@@ -175,6 +180,15 @@ class Registry:
     def source(self, name: str) -> SourceSpec:
         """The kind of source registered as ``name``; unknown names are a configuration error."""
         spec: SourceSpec = self._lookup(self._sources, name, "source")
+        return spec
+
+    def queues(self) -> dict[str, QueueSpec]:
+        """Queue backends by URL scheme."""
+        return dict(sorted(self._queues.items()))
+
+    def queue(self, scheme: str) -> QueueSpec:
+        """The queue backend for URL scheme ``scheme``; an unknown scheme is a configuration error."""
+        spec: QueueSpec = self._lookup(self._queues, scheme, "queue backend")
         return spec
 
     def _lookup(self, table: dict[str, Any], name: str, what: str) -> Any:

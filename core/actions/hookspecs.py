@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ._destination import Destination
     from ._enrichers import EnricherSpec
     from .delivery._sources import SourceSpec
+    from .queues._queue import QueueSpec
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -32,6 +33,11 @@ def register_enrichers(register: Callable[[EnricherSpec], None]) -> None:
 @hookspec
 def register_sources(register: Callable[[SourceSpec], None]) -> None:
     """Register kinds of event source by calling ``register(spec)`` for each."""
+
+
+@hookspec
+def register_queues(register: Callable[[QueueSpec], None]) -> None:
+    """Register queue backends for ``actions serve`` by calling ``register(spec)`` for each URL scheme."""
 
 
 @hookspec

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._open import open_queue
 from ._queue import (
     Accepted,
     DeadEvent,
@@ -14,6 +15,7 @@ from ._queue import (
     Settled,
     State,
 )
+from ._sqlite import SqliteQueue
 
 __all__ = [
     "Accepted",
@@ -25,5 +27,7 @@ __all__ = [
     "QueueSpec",
     "QueueStats",
     "Settled",
+    "SqliteQueue",
     "State",
+    "open_queue",
 ]
