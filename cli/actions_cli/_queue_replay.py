@@ -75,10 +75,10 @@ async def _requeue(
     until_ms: int | None,
     dry_run: bool,
 ) -> int:
-    from actions.queues import QueueOptions, open_queue
+    from actions.queues import open_queue
     from actions.runtime import get_registry
 
-    queue = open_queue(url, get_registry(), QueueOptions(url))
+    queue = open_queue(url, get_registry())
     try:
         counts: Counter[tuple[str, str]] = Counter()
         total = 0

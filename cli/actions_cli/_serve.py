@@ -80,7 +80,7 @@ def serve_command(
     """
     from actions import ConfigurationError
     from actions.delivery import load_pipeline
-    from actions.queues import QueueOptions, open_queue
+    from actions.queues import open_queue
     from actions.runtime import get_registry
     from actions.serve import Service
 
@@ -88,12 +88,12 @@ def serve_command(
         _logging.use_json()
     registry = get_registry()
     pipeline = load_pipeline(config_path, registry)
-    options = QueueOptions(
-        queue_url, max_pending=max_pending, dedup_window_s=dedup_window, retention_s=retention
+    queue = open_queue(
+        queue_url, registry, max_pending=max_pending, dedup_window_s=dedup_window, retention_s=retention
     )
-    queue = open_queue(queue_url, registry, options)
     try:
-        service = Service(pipeline, registry, queue, state_dir=_state_dir(queue_url, config_path))
+        state_dir = _state_dir(queue_url, config_path)
+        service = Service(pipeline, registry, queue, state_dir=state_dir, max_pending=max_pending)
     except ConfigurationError:
         asyncio.run(queue.close())
         raise

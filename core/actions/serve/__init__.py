@@ -11,6 +11,7 @@ from __future__ import annotations
 from ._app import IngestApp, IngestLimits, IngestSource
 from ._ingest import Ingested, Rejection, RequestRejected, ingest
 from ._metrics import Counter, Gauge, Histogram, Metrics
+from ._service import Service
 
 __all__ = [
     "Counter",
@@ -23,5 +24,6 @@ __all__ = [
     "Metrics",
     "Rejection",
     "RequestRejected",
+    "Service",
     "ingest",
 ]
