@@ -36,7 +36,7 @@ from ._dispatch import Dispatcher, ExchangeObserver
 from ._iterable import Events, as_source
 from ._options import BatchOptions, Lane, Limits, RunOptions
 from ._outcomes import Outcomes
-from ._parallel import Encoded, PreparePool, decode
+from ._parallel import PreparePool, records_of
 from ._report import DestinationReport, Report
 from ._retry import RetryPolicy
 from ._routes import NO_SUBSCRIPTION, Prepared, Route, compile_routes
@@ -399,14 +399,20 @@ class Engine:
                             prepared = None
                 finally:
                     self._awaiting_input = False
+                deliveries = None
                 if isinstance(item, RawChunk):
-                    parsed = source.parse(item)  # one entry per record the worker saw, None: skip it
-                    if prepared is not None:
-                        prepared = [lanes for lanes, record in zip(prepared, parsed, strict=True) if record]
+                    if prepared is None:
+                        parsed = source.parse(item)
+                    else:  # the worker parsed it: the source only takes its records over
+                        lines, deliveries = records_of(prepared)
+                        parsed = _adopt(source, item, lines)
+                    if deliveries is not None:  # None in parsed: settled by the run before, skip it
+                        kept = zip(deliveries, parsed, strict=True)
+                        deliveries = [lanes for lanes, record in kept if record is not None]
                     records = [record for record in parsed if record is not None]
                 else:
                     records = item
-                if not await self._take_in(records, prepared):
+                if not await self._take_in(records, deliveries):
                     return
                 await asyncio.sleep(0)
         finally:
@@ -414,7 +420,7 @@ class Engine:
             await _close(chunks)
 
     async def _take_in(
-        self, records: list[Record], prepared: list[list[list[Encoded]] | None] | None = None
+        self, records: list[Record], prepared: list[list[list[Prepared]] | None] | None = None
     ) -> bool:
         """Accept ``records`` (``prepared``: their deliveries per lane, from a worker); False once stopped."""
         outcomes = self._outcomes
@@ -425,12 +431,7 @@ class Engine:
             # After a stop, only the rest of a line already partly taken in (a batch) still comes in.
             if self._stopping and (record.line is None or record.line != self.report.last_line):
                 return False
-            if prepared is None:
-                self._accept(record, None)
-            else:
-                encoded = prepared[position]
-                lanes = None if encoded is None else [[decode(item) for item in lane] for lane in encoded]
-                self._accept(record, lanes)
+            self._accept(record, None if prepared is None else prepared[position])
         return True
 
     async def _wait_for_space(self, outcomes: Outcomes) -> None:
@@ -494,6 +495,17 @@ class Engine:
         """The shutdown deadline passed: everything in flight ends now."""
         for dispatcher in self._dispatchers:
             await dispatcher.abort()
+
+
+def _adopt(
+    source: ParallelSource, chunk: RawChunk, lines: list[tuple[int, list[Record]]]
+) -> list[Record | None]:
+    """The source's records of ``chunk`` from the lines a worker parsed (``source.parse`` again, for
+    a source that cannot take parsed lines over)."""
+    adopt = getattr(source, "adopt", None)
+    if adopt is None:
+        return source.parse(chunk)
+    return adopt(chunk, lines)  # type: ignore[no-any-return]
 
 
 async def _close(iterator: AsyncIterator[Any]) -> None:

@@ -23,6 +23,7 @@ import threading
 import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
+from itertools import accumulate
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -43,6 +44,7 @@ __all__ = [
     "NdjsonSource",
     "parse_chunk",
     "parse_line",
+    "parse_lines",
     "read_events",
     "records_from_value",
 ]
@@ -187,14 +189,25 @@ def _too_long(chunk: RawChunk) -> Record:
 
 def parse_chunk(chunk: RawChunk, interpret: Interpreter) -> list[Record]:
     """The records of a raw chunk, line numbers included (pure: worker processes run it too)."""
+    return [record for _, records in parse_lines(chunk, interpret) for record in records]
+
+
+def parse_lines(chunk: RawChunk, interpret: Interpreter) -> list[tuple[int, list[Record]]]:
+    """:func:`parse_chunk` by input line: each line number with its records (lines with none left out).
+
+    The number is the line's own in the input, which a record's ``line`` need not be (a replayed
+    dead letter keeps the line it was first read from).
+    """
     if chunk.preview is not None:
-        return [_too_long(chunk)]
-    out: list[Record] = []
-    line = chunk.first_line
+        return [(chunk.first_line, [_too_long(chunk)])]
+    out: list[tuple[int, list[Record]]] = []
+    number = chunk.first_line
     for text in chunk.data.split(b"\n"):
         if text.strip():
-            out.extend(interpret(text, line))
-        line += 1
+            records = interpret(text, number)
+            if records:
+                out.append((number, records))
+        number += 1
     return out
 
 
@@ -628,7 +641,11 @@ class NdjsonSource:
 
     def parse(self, chunk: RawChunk) -> list[Record | None]:
         """The records of a chunk from :meth:`raw_batches` (``None``: settled by the run before)."""
-        records = self._parse(chunk)
+        return self.adopt(chunk, parse_lines(chunk, self.interpret))
+
+    def adopt(self, chunk: RawChunk, lines: list[tuple[int, list[Record]]]) -> list[Record | None]:
+        """:meth:`parse`, given the chunk's ``parse_lines`` already (a worker process parsed it)."""
+        records = self._track(chunk, lines)
         entry = self._unparsed.pop(chunk.offset, None)
         if entry is None:
             return list(records)
@@ -665,34 +682,32 @@ class NdjsonSource:
     # --- checkpoints -------------------------------------------------------------------------------
 
     def _parse(self, chunk: RawChunk) -> list[Record]:
-        """``parse_chunk``, plus (checkpointing) one token per line shared by that line's records.
+        return self._track(chunk, parse_lines(chunk, self.interpret))
+
+    def _track(self, chunk: RawChunk, lines: list[tuple[int, list[Record]]]) -> list[Record]:
+        """The records of ``lines`` (the chunk's), each given (checkpointing) its line's token.
 
         An unterminated last line is read, but its token never settles: the checkpoint stays at
         the line boundary before it, so once its writer finishes it the next run reads it whole.
         """
         if self._checkpoint is None:
-            return parse_chunk(chunk, self.interpret)
+            return [record for _, records in lines for record in records]
         skip = self.start.settled_lines
         held = int(chunk.unterminated)
         if chunk.preview is not None:
-            record = _too_long(chunk)
-            record.origin = _Line(chunk.first_line, chunk.end, (0 if chunk.first_line in skip else 1) + held)
-            return [record]
+            ends = [chunk.end]
+        else:  # where each line ends: after its newline, or at the chunk's end
+            lengths = accumulate(len(text) + 1 for text in chunk.data.split(b"\n"))
+            ends = [min(chunk.offset + length, chunk.end) for length in lengths]
+        last = len(ends) - 1
         out: list[Record] = []
-        position, number = chunk.offset, chunk.first_line
-        pieces = chunk.data.split(b"\n")
-        last = len(pieces) - 1
-        for index, text in enumerate(pieces):
-            position = min(position + len(text) + 1, chunk.end)
-            if text.strip():
-                records = self.interpret(text, number)
-                if records:
-                    unsettled = 0 if number in skip else len(records)
-                    token = _Line(number, position, unsettled + (held if index == last else 0))
-                    for record in records:
-                        record.origin = token
-                    out.extend(records)
-            number += 1
+        for number, records in lines:
+            index = number - chunk.first_line
+            unsettled = 0 if number in skip else len(records)
+            token = _Line(number, ends[index], unsettled + (held if index == last else 0))
+            for record in records:
+                record.origin = token
+            out.extend(records)
         return out
 
     def _advance(self) -> None:

@@ -4,12 +4,13 @@ Mapping and validating a payload is most of the CPU an event costs, and it is a 
 of the event and the subscription. Worker processes therefore take raw NDJSON chunks, parse
 them, route each event and prepare its payloads; the engine's own process keeps everything
 with state (batching, sending, retries, outcomes, dead letters), so ordering, accounting and
-signals work exactly as with one process. Payloads come back ``marshal``-ed (fast and exact for
-JSON-like data), with their batch size already measured, and with the action's ``encode`` of each
-(Amplitude: every event built and serialised), so that the engine's process only packs and sends.
-Measured (100,000 track events to the emulator, 2 cores, parent CPU from ``getrusage``, medians of
-interleaved runs): the engine's process costs 39 µs per event with ``--workers 2``, 55 before
-``encode`` (73 with one process).
+signals work exactly as with one process. A chunk comes back as one block: one ``marshal`` (fast
+and exact for JSON-like data) of its lines, each record's fields with its payloads, their batch
+sizes and the action's ``encode`` of each (Amplitude: every event built and serialised). The
+engine's process takes those records over without parsing the input again (``adopt``), and only
+packs and sends. Measured (100,000 track events to a server that costs almost nothing, 2 cores,
+parent CPU from ``getrusage``, 2 interleaved runs each): the engine's process costs 26 µs per
+event with ``--workers 2`` (4 of them loading the blocks), 32 when it parsed every chunk again.
 
 Workers are forked (they inherit the destination and subscriptions as configured, including
 code that could not be pickled), so this needs the ``fork`` start method: Linux and macOS.
@@ -44,19 +45,27 @@ from multiprocessing.process import BaseProcess
 from typing import Any, Final, TypeAlias
 
 from .._errors import ConfigurationError
-from ._ndjson import Interpreter, parse_chunk
+from ._ndjson import Interpreter, parse_lines
 from ._routes import Prepared
 from ._sources import RawChunk, Record
 
-__all__ = ["Encoded", "PreparePool", "WorkerDied", "decode", "encode"]
+__all__ = ["Encoded", "PreparePool", "PreparedLine", "WorkerDied", "decode", "encode"]
 
-#: One delivery as it travels between processes: the payload and its encoded item ``marshal``-ed
-#: together (or pickled: flag).
-Encoded: TypeAlias = "tuple[int, bytes | None, bool, int, tuple[str, str, int | None, bool] | None]"
+#: A value as it travels between processes inside a chunk's ``marshal``-ed block: itself, or, if
+#: marshal cannot write it (an author's custom type, a failure), its pickle.
+Encoded: TypeAlias = Any
 #: Prepares one event: its deliveries in each destination lane, in lane order.
 PrepareFn: TypeAlias = Callable[[Record], "list[list[Prepared]]"]
-#: A chunk's records, prepared per lane (``None`` for input problems).
-Result: TypeAlias = "list[list[list[Encoded]] | None]"
+#: One record as a worker returns it: the fields of its :class:`~._sources.Record`, then its
+#: deliveries per lane (``None`` for input problems).
+PreparedRecord: TypeAlias = (
+    "tuple[dict[str, Any] | None, int | None, str | None, str | None, str | None, str | None, "
+    "str | None, str | None, Any, int, list[list[Prepared]] | None]"
+)
+#: One input line of a chunk with its records, prepared (see :func:`~._ndjson.parse_lines`).
+PreparedLine: TypeAlias = "tuple[int, list[PreparedRecord]]"
+#: A chunk's lines, prepared.
+Result: TypeAlias = "list[PreparedLine]"
 
 _state: tuple[PrepareFn, Interpreter] | None = None
 _log = logging.getLogger("actions.delivery")
@@ -66,42 +75,79 @@ _PR_SET_PDEATHSIG: Final = 1
 _PARENT_POLL_S: Final = 0.25
 #: How long a worker whose pipe broke may take to be reaped, for the message saying how it ended.
 _REAPED_WITHIN_S: Final = 2.0
+#: First byte of a worker's answer: the chunk's result marshal-ed whole, the same with some lines
+#: pickled (see :func:`encode`), or why preparing it failed.
+_WHOLE, _MIXED, _FAILED = b"w", b"m", b"f"
 
 
 class WorkerDied(RuntimeError):
     """The worker preparing a chunk ended before answering."""
 
 
-def encode(prepared: Prepared) -> Encoded:
-    index, payload, size, error, item = prepared
-    if payload is None:
-        return index, None, False, size, error
-    data = (payload, item)
+def encode(value: Any) -> Encoded:
+    """``value`` itself when marshal can write it, else its pickle (``bytes``: never a value itself here)."""
     try:
-        return index, marshal.dumps(data), False, size, error
-    except ValueError:  # a value marshal cannot write (an author's custom type, a failure): pickle it
-        return index, pickle.dumps(data), True, size, error
+        marshal.dumps(value)
+    except ValueError:
+        return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    return value
 
 
-def decode(encoded: Encoded) -> Prepared:
-    index, blob, pickled, size, error = encoded
-    if blob is None:
-        return index, None, size, error, None
-    payload, item = pickle.loads(blob) if pickled else marshal.loads(blob)
-    return index, payload, size, error, item
+def decode(encoded: Encoded) -> Any:
+    return pickle.loads(encoded) if type(encoded) is bytes else encoded
+
+
+def dump_result(result: Result) -> bytes:
+    """A chunk's result as one block: one ``marshal`` of it all (fast and exact for JSON-like data)."""
+    try:
+        return _WHOLE + marshal.dumps(result)
+    except ValueError:  # some line holds what marshal cannot write: pickle those lines only
+        return _MIXED + marshal.dumps([encode(line) for line in result])
+
+
+def load_result(block: bytes) -> Result:
+    """The result :func:`dump_result` made ``block`` of (an error's text raises :class:`RuntimeError`)."""
+    kind, data = block[:1], memoryview(block)[1:]
+    if kind == _WHOLE:
+        return marshal.loads(data)  # type: ignore[no-any-return]
+    if kind == _MIXED:
+        return [decode(line) for line in marshal.loads(data)]
+    raise RuntimeError(bytes(data).decode("utf-8", errors="replace"))
 
 
 def _work(chunk: RawChunk) -> Result:
-    """In a worker: every record of ``chunk``, prepared per lane (``None`` for input problems)."""
+    """In a worker: every line of ``chunk``, each record with its fields and deliveries per lane."""
     assert _state is not None, "worker started without state"
     prepare, interpret = _state
-    out: Result = []
-    for record in parse_chunk(chunk, interpret):
-        if record.event is None:
-            out.append(None)
-        else:
-            out.append([[encode(item) for item in lane] for lane in prepare(record)])
-    return out
+    return [
+        (
+            number,
+            [
+                (
+                    r.event, r.line, r.code, r.reason, r.raw, r.action, r.subscription, r.destination,
+                    r.origin, r.size, None if r.event is None else prepare(r),
+                )
+                for r in records
+            ],
+        )
+        for number, records in parse_lines(chunk, interpret)
+    ]  # fmt: skip
+
+
+def records_of(result: Result) -> tuple[list[tuple[int, list[Record]]], list[list[list[Prepared]] | None]]:
+    """A worker's result as the chunk's lines of records (as ``parse_lines`` gives them) and,
+    in the same order, each record's deliveries per lane."""
+    lines: list[tuple[int, list[Record]]] = []
+    prepared: list[list[list[Prepared]] | None] = []
+    keep = prepared.append
+    for number, entries in result:
+        records: list[Record] = []
+        add = records.append
+        for event, line, code, reason, raw, action, subscription, destination, origin, size, lanes in entries:
+            add(Record(event, line, code, reason, raw, action, subscription, destination, origin, size))
+            keep(lanes)
+        lines.append((number, records))
+    return lines, prepared
 
 
 def _serve(pipe: Connection, inherited: list[Connection], parent: int) -> None:
@@ -115,10 +161,10 @@ def _serve(pipe: Connection, inherited: list[Connection], parent: int) -> None:
         except EOFError:
             return
         try:
-            reply: tuple[bool, Any] = (True, _work(chunk))
+            reply = dump_result(_work(chunk))
         except Exception as exc:  # the engine prepares this chunk itself: each record fails on its own
-            reply = (False, f"{type(exc).__name__}: {exc}")
-        pipe.send_bytes(pickle.dumps(reply, pickle.HIGHEST_PROTOCOL))
+            reply = _FAILED + f"{type(exc).__name__}: {exc}".encode("utf-8", errors="replace")
+        pipe.send_bytes(reply)
 
 
 def _worker_started(parent: int) -> None:
@@ -234,12 +280,16 @@ class PreparePool:
                 chunk, future = job
                 try:
                     pipe.send_bytes(pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL))
-                    ok, value = pickle.loads(pipe.recv_bytes())
+                    block = pipe.recv_bytes()
                 except (EOFError, OSError):
                     _settle(future, WorkerDied(f"worker process {process.pid} ended"))
                     self._died(process)
                     return
-                _settle(future, value if ok else RuntimeError(value))
+                try:
+                    value: Result | BaseException = load_result(block)
+                except Exception as exc:  # the worker's own failure, or a block that does not load
+                    value = exc
+                _settle(future, value)
         finally:
             pipe.close()
 
