@@ -234,7 +234,7 @@ def test_the_registry_finds_the_plugin_through_its_entry_point(plugin: Path) -> 
     spec = registry.source("csv-rows")
     assert spec.description == "Rows of a CSV file, one event each."
     assert set(spec.params) == {"path", "log", "fail_after"}
-    assert set(registry.sources()) == {"csv-rows", "dead-letters", "ndjson"}
+    assert set(registry.sources()) == {"csv-rows", "dead-letters", "ndjson", "segment"}
     (info,) = (p for p in registry.plugins if p.name == DISTRIBUTION)
     assert (info.package, info.version, info.hooks, info.sources) == (
         DISTRIBUTION,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -16,32 +17,37 @@ WRITE_KEY = "serve-test-write-key"
 API_KEY = "serve-test-api-key"
 SECRET_KEY = "serve-test-secret-key"
 
-#: Every type of call reaches Amplitude: the presets, plus group and alias (which have none).
-SUBSCRIPTIONS = """
-subscriptions = [
-  { subscribe = 'type = "track" and event != "Order Completed"', action = "logEventV2" },
-  { subscribe = 'type = "track" and event = "Order Completed"', action = "logPurchase" },
-  { subscribe = 'type = "page"', action = "logEventV2" },
-  { subscribe = 'type = "screen"', action = "logEventV2" },
-  { subscribe = 'type = "identify"', action = "identifyUser" },
-  { subscribe = 'type = "group"', action = "groupIdentifyUser", mapping = { group_type = "company", \
-group_value = { "@path" = "$.groupId" } } },
-  { subscribe = 'type = "alias"', action = "mapUser" },
-]
-"""
+def pipeline(amplitude_url: str, **delivery: object) -> dict[str, object]:
+    """Every type of call reaches Amplitude: the presets run here, plus group and alias (which have none)."""
+    from actions_amplitude.destination import PRESETS
+
+    subscriptions: list[dict[str, object]] = [
+        {"subscribe": p.subscribe, "action": p.action, **({"mapping": p.mapping} if p.mapping else {})}
+        for p in PRESETS
+        if p.platform != "web"
+    ]
+    group_mapping = {
+        "group_type": "company",
+        "group_value": {"@path": "$.groupId"},
+        "group_properties": {"@path": "$.traits"},
+    }
+    group = {"subscribe": 'type = "group"', "action": "groupIdentifyUser", "mapping": group_mapping}
+    subscriptions.append(group)
+    subscriptions.append({"subscribe": 'type = "alias"', "action": "mapUser"})
+    return {
+        "sources": {"web": {"type": "segment", "write_key": WRITE_KEY}},
+        "destinations": {
+            "amplitude": {
+                "settings": {"apiKey": API_KEY, "secretKey": SECRET_KEY},
+                "delivery": {"base_url": amplitude_url, **delivery},
+                "subscriptions": subscriptions,
+            }
+        },
+    }
 
 
-def pipeline_text(amplitude_url: str, *, delivery: str = "") -> str:
-    return f"""
-[sources.web]
-type = "segment"
-write_key = "{WRITE_KEY}"
-
-[destinations.amplitude]
-settings = {{ apiKey = "{API_KEY}", secretKey = "{SECRET_KEY}" }}
-delivery = {{ base_url = "{amplitude_url}"{delivery} }}
-{SUBSCRIPTIONS}
-"""
+def pipeline_text(amplitude_url: str, **delivery: object) -> str:
+    return json.dumps(pipeline(amplitude_url, **delivery))
 
 
 def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
@@ -97,9 +103,9 @@ def stop(served: Served, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
 
 
 @contextlib.contextmanager
-def serving(work: Path, amplitude_url: str, *args: str, delivery: str = "") -> Iterator[Served]:
-    config = work / "pipeline.toml"
-    config.write_text(pipeline_text(amplitude_url, delivery=delivery), encoding="utf-8")
+def serving(work: Path, amplitude_url: str, *args: str) -> Iterator[Served]:
+    config = work / "pipeline.json"
+    config.write_text(pipeline_text(amplitude_url), encoding="utf-8")
     served = start(work, config, work / "queue.db", *args)
     try:
         yield served

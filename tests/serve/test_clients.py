@@ -49,17 +49,17 @@ def _numbers(value: Any) -> list[int]:
 def delivered(amplitude: Emulator, prefix: str) -> dict[str, list[int]]:
     """The sender's numbers of the calls Amplitude holds, by kind of call (a number twice: stored twice)."""
     out: dict[str, list[int]] = {kind: [] for kind in KINDS}
-    for stored in amplitude.events():
+    for stored in amplitude.events:
         insert_id = str(stored.event.get("insert_id", ""))
         if insert_id.startswith(prefix) and insert_id[len(prefix) :].isdigit():
             number = int(insert_id[len(prefix) :])
             out[KINDS[number % len(KINDS)]].append(number)
-    for record in amplitude.identifies():
+    for record in amplitude.identifies:
         if str(record.identification.get("user_id", "")).startswith(prefix):
             out["identify"] += _numbers(record.identification)
-    for group in amplitude.group_identifies():
+    for group in amplitude.group_identifies:
         out["group"] += _numbers(group.identification)
-    for mapping in amplitude.user_mappings():
+    for mapping in amplitude.user_mappings:
         if mapping.user_id.startswith(f"{prefix}anon-"):
             out["alias"].append(int(mapping.user_id.removeprefix(f"{prefix}anon-")))
     return out
@@ -137,7 +137,7 @@ def test_analytics_python_events_all_reach_amplitude(
         assert errors == []
         assert_all_delivered(amplitude, "py-", 10_000)
     # Timestamps are the client's, corrected for its clock's skew (none here, so within the latency).
-    times = [stored.event["time"] for stored in amplitude.events() if "time" in stored.event]
+    times = [stored.event["time"] for stored in amplitude.events if "time" in stored.event]
     assert times and min(times) >= int(sent_at.timestamp() * 1000) - 1000
     assert max(times) <= int(time.time() * 1000)
 
@@ -178,7 +178,7 @@ def _free_port() -> int:
 @pytest.mark.slow
 def test_kill_9_while_a_client_streams_loses_nothing(tmp_path: Path, emulator: tuple[Emulator, str]) -> None:
     amplitude, amplitude_url = emulator
-    config = tmp_path / "pipeline.toml"
+    config = tmp_path / "pipeline.json"
     config.write_text(pipeline_text(amplitude_url), encoding="utf-8")
     port = _free_port()
     queue = tmp_path / "queue.db"

@@ -20,9 +20,10 @@
     state = "sessions.db"                   # enrichers' state file
     delivery = { concurrency = 4, max_attempts = 5 }   # Limits, BatchOptions, RetryPolicy knobs, base_url
 
-A setting (or a source's parameter) written ``{ env = "NAME" }`` is read from the environment variable ``NAME`` (secrets
-stay out of the file); ``ACTIONS_<NAME>_<KEY>`` variables override a destination's settings as
-they do for ``actions run SLUG``. Every unknown key is an error naming it, with a suggestion.
+A setting (or a source's parameter) written ``{ env = "NAME" }`` is read from the environment
+variable ``NAME`` (secrets stay out of the file); ``ACTIONS_<NAME>_<KEY>`` variables override a
+destination's settings as they do for ``actions run SLUG``. Every unknown key is an error naming
+it, with a suggestion.
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ class Deliverer:
             )  # fmt: skip
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopped.wait(), RESTART_PAUSE_S)
-            if self._stopping:
+            if self._stopped.is_set():
                 return
             self._running[config.name] = self._start(config)
 

@@ -19,7 +19,7 @@ for (let i = 0; i < count; i++) {
     case 2: analytics.page({ ...common, name: 'Home', properties: { n: i } }); break
     case 3: analytics.screen({ ...common, name: 'Player', properties: { n: i } }); break
     case 4: analytics.group({ ...common, groupId: `g-${i % 7}`, traits: { n: i } }); break
-    case 5: analytics.alias({ ...common, previousId: `anon-${i}` }); break
+    case 5: analytics.alias({ ...common, previousId: `${prefix}-anon-${i}` }); break
   }
 }
 await analytics.closeAndFlush({ timeout: 120000 })
