@@ -249,7 +249,7 @@ def test_load_plugins_decides_whether_the_plugin_loads_but_never_the_builtin_sou
     plugin: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ACTIONS_LOAD_PLUGINS", "")
-    assert set(Registry().sources()) == {"dead-letters", "ndjson"}
+    assert set(Registry().sources()) == {"dead-letters", "ndjson", "segment"}
     monkeypatch.setenv("ACTIONS_LOAD_PLUGINS", "webhook")
     assert "csv-rows" not in Registry().sources()
     monkeypatch.setenv("ACTIONS_LOAD_PLUGINS", DISTRIBUTION)  # the entry point (and distribution) name

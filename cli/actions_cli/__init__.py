@@ -28,7 +28,7 @@ def _lazy(module: str, attribute: str, summary: str) -> LazyCommand:
 COMMANDS = {
     "plugins": _lazy(
         "_plugins", "plugins_command",
-        "List installed destinations, enrichers and sources, and plugins that failed to load.",
+        "List installed destinations, enrichers, sources and queues, and plugins that failed to load.",
     ),
     "describe": _lazy(
         "_describe", "describe_command",

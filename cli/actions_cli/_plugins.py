@@ -13,7 +13,7 @@ from ._output import EXIT_FAILED, print_json
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def plugins_command(as_json: bool) -> None:
-    """List installed destinations, enrichers, sources and queue backends, and plugins that failed to load.
+    """List installed destinations, enrichers, sources and queues, and plugins that failed to load.
 
     A destination slug that two plugins register is listed as a CONFLICT naming both, and
     refused until one of them is uninstalled.

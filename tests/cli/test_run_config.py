@@ -466,7 +466,7 @@ def test_a_secret_from_the_environment_reaches_the_destination_but_no_output_or_
         (
             ('type = "ndjson"', 'type = "ndjsn"'),
             "Error: pipeline.toml: [sources.export]: type: no source 'ndjsn'; did you mean 'ndjson'? "
-            "(installed: dead-letters, ndjson)",
+            "(installed: dead-letters, ndjson, segment)",
         ),
         (
             ('path = "events.ndjson"', 'pth = "events.ndjson"'),

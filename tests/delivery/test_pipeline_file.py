@@ -536,7 +536,7 @@ def test_an_unknown_source_type_is_an_error_when_the_file_is_loaded(work: Path, 
     path = write(work, "[sources.web]\ntype = 'ndjsn'\n" + HOOK)
     assert error_of(path, registry) == (
         f"{path}: [sources.web]: type: no source 'ndjsn'; did you mean 'ndjson'? "
-        "(installed: dead-letters, ndjson)"
+        "(installed: dead-letters, ndjson, segment)"
     )
 
 
