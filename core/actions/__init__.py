@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import typing
 
+from ._lazy import lazy_exports as _lazy_exports
+
 # The names below load on first use (PEP 562): ``import actions`` (the CLI's ``--version``, or a host
 # that needs only ``actions.runtime``'s registry) must not pay for pydantic and httpx up front.
 if typing.TYPE_CHECKING:
@@ -107,16 +109,13 @@ def _version() -> str:
         return "0.0.0"
 
 
-def __getattr__(name: str) -> typing.Any:
-    if name == "__version__":
-        value: typing.Any = _version()
-    elif name in _HOMES:
-        import importlib
+_import_lazily = _lazy_exports(__name__, globals(), _HOMES)
 
-        value = getattr(importlib.import_module(_HOMES[name], __name__), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value  # later look-ups are plain attribute reads
+
+def __getattr__(name: str) -> typing.Any:
+    if name != "__version__":
+        return _import_lazily(name)
+    globals()[name] = value = _version()  # later look-ups are plain attribute reads
     return value
 
 

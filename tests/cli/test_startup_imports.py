@@ -84,13 +84,19 @@ def test_run_on_an_empty_file_imports_only_its_own_command(tmp_path: Path) -> No
     events.write_text("")
     settings = tmp_path / "settings.json"
     settings.write_text('{"apiKey": "k", "secretKey": "s"}')
-    others = ("actions_cli._conformance", "actions_cli._init", "actions_cli._emulator")
+    # actions serve's app, delivery and SQLite queue: the built-in plugins register the segment
+    # source and the sqlite queue kind without them.
+    others = (
+        "actions_cli._conformance", "actions_cli._init", "actions_cli._emulator", "actions_cli._serve",
+        "actions.serve._app", "actions.serve._service", "actions.queues._sqlite",
+    )  # fmt: skip
     for dry_run in ([], ["--dry-run"]):
         modules = imported_by(
             "run", "amplitude", "--events", str(events), "--settings", str(settings), *dry_run
         )
         assert "actions_cli._run" in modules and "actions_amplitude" in modules
         assert _test_machinery(modules) == []
+        assert "actions.serve._sources" in modules and "actions.queues.builtin" in modules
         assert _among(modules, others) == []
 
 

@@ -39,13 +39,9 @@ from ..delivery._loads import loads
 from ._json import dumps
 from ._queue import Accepted, DeadEvent, Delivery, QueueFull, QueueOptions, QueueStats, Settled
 
-__all__ = ["SQLITE_PARAMS", "SqliteQueue"]
+__all__ = ["SqliteQueue", "sqlite_path"]
 
 log = logging.getLogger(__name__)
-
-SQLITE_PARAMS: Final = {
-    "synchronous": "normal (default: survives a killed process) or full (survives power loss; slower)",
-}
 
 SCHEMA_VERSION: Final = 1
 #: Up to 1,024 destinations per event: a delivery's id is its event's seq shifted by this.

@@ -5,13 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..hookspecs import hookimpl
-from ._queue import QueueSpec
-from ._sqlite import SQLITE_PARAMS, SqliteQueue
+from ._queue import Queue, QueueOptions, QueueSpec
+
+SQLITE_PARAMS = {
+    "synchronous": "normal (default: survives a killed process) or full (survives power loss; slower)",
+}
+
+
+def _sqlite_queue(options: QueueOptions) -> Queue:
+    from ._sqlite import SqliteQueue  # imported when a queue is opened, not when plugins load
+
+    return SqliteQueue(options)
+
 
 SQLITE_QUEUE = QueueSpec(
     scheme="sqlite",
     description="One SQLite file (WAL) on this machine: sqlite:///relative.db or sqlite:////absolute.db.",
-    factory=SqliteQueue,
+    factory=_sqlite_queue,
     params=SQLITE_PARAMS,
 )
 

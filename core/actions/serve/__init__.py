@@ -8,10 +8,28 @@
 
 from __future__ import annotations
 
-from ._app import IngestApp, IngestLimits, IngestSource
-from ._ingest import Ingested, Rejection, RequestRejected, ingest
-from ._metrics import Counter, Gauge, Histogram, Metrics
-from ._service import Service
+import typing
+
+from .._lazy import lazy_exports as _lazy_exports
+
+# Loaded on first use: the built-in sources register the ``segment`` kind from this package, and
+# every command loads them; none but ``actions serve`` needs the app, the queue and delivery.
+if typing.TYPE_CHECKING:
+    from ._app import IngestApp, IngestLimits, IngestSource
+    from ._ingest import Ingested, Rejection, RequestRejected, ingest
+    from ._metrics import Counter, Gauge, Histogram, Metrics
+    from ._service import Service
+
+__getattr__ = _lazy_exports(
+    __name__,
+    globals(),
+    {
+        **dict.fromkeys(["IngestApp", "IngestLimits", "IngestSource"], "._app"),
+        **dict.fromkeys(["Ingested", "Rejection", "RequestRejected", "ingest"], "._ingest"),
+        **dict.fromkeys(["Counter", "Gauge", "Histogram", "Metrics"], "._metrics"),
+        "Service": "._service",
+    },
+)
 
 __all__ = [
     "Counter",
