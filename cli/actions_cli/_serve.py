@@ -92,7 +92,7 @@ def serve_command(
         queue_url, registry, max_pending=max_pending, dedup_window_s=dedup_window, retention_s=retention
     )
     try:
-        state_dir = _state_dir(queue_url, config_path)
+        state_dir = _state_dir(queue, config_path)
         service = Service(pipeline, registry, queue, state_dir=state_dir, max_pending=max_pending)
     except ConfigurationError:
         asyncio.run(queue.close())
@@ -106,11 +106,12 @@ def serve_command(
     raise SystemExit(EXIT_OK)
 
 
-def _state_dir(queue_url: str, config_path: str) -> Path:
+def _state_dir(queue: object, config_path: str) -> Path:
     """Where enrichers keep state: beside a SQLite queue's file, else beside the pipeline file."""
-    if queue_url.startswith("sqlite:///"):
-        return Path(queue_url[len("sqlite:///") :].split("?", 1)[0]).resolve().parent
-    return Path(config_path).resolve().parent
+    from actions.queues import SqliteQueue
+
+    where = queue.path if isinstance(queue, SqliteQueue) else Path(config_path)
+    return where.resolve().parent
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, Literal
 
 from ..delivery._sources import Outcome, Record
 from ._queue import Delivery, Queue, Settled
@@ -84,8 +84,10 @@ class QueueSource:
             settled = Settled(delivery.id, "dead", reason, detail, attempts=delivery.attempts + 1)
         else:
             reason = None
-            state = "delivered" if outcome.status == "delivered" else "filtered"
-            settled = Settled(delivery.id, state, attempts=delivery.attempts + 1)  # type: ignore[arg-type]
+            state: Literal["delivered", "filtered"] = (
+                "delivered" if outcome.status == "delivered" else "filtered"
+            )
+            settled = Settled(delivery.id, state, attempts=delivery.attempts + 1)
         self.queue.settle(self.destination, [settled])
         if self._on_settle is not None:
             with contextlib.suppress(Exception):  # metrics never stop delivery

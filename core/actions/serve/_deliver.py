@@ -67,13 +67,12 @@ class Deliverer:
         self.transports = dict(transports or {})
         self.on_settle = on_settle
         self._running: dict[str, tuple[Engine, QueueSource]] = {}
-        self._stopping = False
         self._stopped = asyncio.Event()
         for config in self.configs:  # every configuration error now, before anything is served
             self._running[config.name] = self._start(config)
 
     def _start(self, config: DestinationConfig) -> tuple[Engine, QueueSource]:
-        take = max(1, min(500, self.options.buffer))
+        take = min(500, self.options.buffer)  # the buffer is at least 1
         source = QueueSource(self.queue, config.name, take=take, on_settle=self.on_settle)
         lane = config.lane(self.registry)
         transport = self.transports.get(config.name)
@@ -94,7 +93,7 @@ class Deliverer:
         while True:
             engine, source = self._running[config.name]
             report = await engine.run(source)
-            if self._stopping:
+            if self._stopped.is_set():
                 return
             logger.error(
                 "delivery to %s stopped (%s); starting it again in %.0f s",
@@ -108,7 +107,6 @@ class Deliverer:
 
     def stop(self) -> None:
         """Stop taking events; in-flight deliveries get the shutdown timeout, the rest stays queued."""
-        self._stopping = True
         self._stopped.set()
         for engine, _ in self._running.values():
             engine.stop()

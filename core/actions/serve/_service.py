@@ -78,7 +78,7 @@ class Service:
             ("destination",),
         )  # fmt: skip
         self.deliverer = Deliverer(
-            pipeline.fed_by(None), registry, queue, options=pipeline.run_options(), state_dir=state_dir,
+            pipeline.destinations, registry, queue, options=pipeline.run_options(), state_dir=state_dir,
             transports=transports, on_settle=self._on_settle,
         )  # fmt: skip
         self.redactors = [engine.redactor for engine in self.deliverer.engines.values()]
