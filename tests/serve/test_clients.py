@@ -79,21 +79,7 @@ def send_with_python(url: str, prefix: str, count: int, threads: int = 4, **opti
 
     def send(part: int) -> None:
         for i in range(part, count, threads):
-            user = f"{prefix}user-{i % 97}"
-            common: dict[str, Any] = {"message_id": f"{prefix}{i:06d}", "timestamp": _now()}
-            match i % len(KINDS):
-                case 0:
-                    client.track(user, "Song Played", {"n": i}, **common)
-                case 1:
-                    client.identify(user, {"plan": "pro", "n": i}, **common)
-                case 2:
-                    client.page(user, name="Home", properties={"n": i}, **common)
-                case 3:
-                    client.screen(user, name="Player", properties={"n": i}, **common)
-                case 4:
-                    client.group(user, f"g-{i % 7}", {"n": i}, **common)
-                case _:
-                    client.alias(f"{prefix}anon-{i}", user, **common)
+            send_call(client, prefix, i)
 
     workers = [threading.Thread(target=send, args=(part,)) for part in range(threads)]
     for worker in workers:
@@ -103,6 +89,25 @@ def send_with_python(url: str, prefix: str, count: int, threads: int = 4, **opti
     client.flush()
     client.join()
     return errors
+
+
+def send_call(client: Client, prefix: str, i: int) -> None:
+    """Call number ``i``: its kind is ``KINDS[i % 6]``, its messageId ``prefix`` + ``i``; ``n`` = ``i``."""
+    user = f"{prefix}user-{i % 97}"
+    common: dict[str, Any] = {"message_id": f"{prefix}{i:06d}", "timestamp": _now()}
+    match i % len(KINDS):
+        case 0:
+            client.track(user, "Song Played", {"n": i}, **common)
+        case 1:
+            client.identify(user, {"plan": "pro", "n": i}, **common)
+        case 2:
+            client.page(user, name="Home", properties={"n": i}, **common)
+        case 3:
+            client.screen(user, name="Player", properties={"n": i}, **common)
+        case 4:
+            client.group(user, f"g-{i % 7}", {"n": i}, **common)
+        case _:
+            client.alias(f"{prefix}anon-{i}", user, **common)
 
 
 def _now() -> datetime.datetime:
@@ -217,21 +222,7 @@ def send_slowly(url: str, prefix: str, count: int) -> list[Any]:
         on_error=lambda error, batch: errors.append((str(error), len(batch))),
     )  # fmt: skip
     for i in range(count):
-        user = f"{prefix}user-{i % 97}"
-        common: dict[str, Any] = {"message_id": f"{prefix}{i:06d}", "timestamp": _now()}
-        match i % len(KINDS):
-            case 0:
-                client.track(user, "Song Played", {"n": i}, **common)
-            case 1:
-                client.identify(user, {"plan": "pro", "n": i}, **common)
-            case 2:
-                client.page(user, name="Home", properties={"n": i}, **common)
-            case 3:
-                client.screen(user, name="Player", properties={"n": i}, **common)
-            case 4:
-                client.group(user, f"g-{i % 7}", {"n": i}, **common)
-            case _:
-                client.alias(f"{prefix}anon-{i}", user, **common)
+        send_call(client, prefix, i)
         if i % 50 == 0:
             time.sleep(0.02)
     client.flush()
